@@ -1,0 +1,41 @@
+# newsetl: `make demo` and `make test` set up everything they need from a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+N ?= 100000
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+
+.PHONY: demo test lint format bench serve chromium clean
+
+$(BIN)/newsetl: pyproject.toml uv.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv sync --frozen --quiet
+	@touch $@
+
+demo: $(BIN)/newsetl
+	$(BIN)/python -m newsetl.demo
+
+lint: $(BIN)/newsetl
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/newsetl
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the Data Docs browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: lint chromium
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: $(BIN)/newsetl
+	$(BIN)/python -m bench.run --n $(N)
+
+clean:
+	rm -rf warehouse reports .prefect .pytest_cache

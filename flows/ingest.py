@@ -1,0 +1,142 @@
+"""The ingest flow: list, plan, fetch and parse in chunks, validate, load, report."""
+
+from __future__ import annotations
+
+import shutil
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, runtime
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from newsetl import progress
+from newsetl.decide import worst_rows
+from newsetl.plan import chunks, plan_changes
+from newsetl.settings import Settings
+from newsetl.summary import RunSummary, new_run_id
+from newsetl.warehouse import writer_lock
+from tasks.fetch import fetch_and_parse, list_objects
+from tasks.load import load_run
+from tasks.report import build_data_docs, publish_summary
+from tasks.state import open_warehouse
+from tasks.validate import validate_run
+
+
+class RunFailed(RuntimeError):
+    """The run committed nothing but its own record; the summary says why."""
+
+    def __init__(self, summary: RunSummary):
+        super().__init__(summary.message)
+        self.summary = summary
+
+
+@contextmanager
+def staging(settings: Settings, run_id: str):
+    stage_dir = settings.staging_dir / run_id
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        yield stage_dir
+    finally:
+        shutil.rmtree(stage_dir, ignore_errors=True)
+
+
+def count_plan(summary: RunSummary, plan: pl.DataFrame, ignored: int) -> None:
+    by_change = dict(plan.group_by("change").len().iter_rows())
+    summary.ignored = ignored
+    summary.listed = ignored + plan.height - by_change.get("deleted", 0)
+    summary.new = by_change.get("new", 0)
+    summary.changed = by_change.get("changed", 0)
+    summary.deleted = by_change.get("deleted", 0)
+    fetched_unchanged = plan.filter(pl.col("process") & (pl.col("change") == "unchanged")).height
+    summary.refreshed = fetched_unchanged
+    summary.unchanged = by_change.get("unchanged", 0) - fetched_unchanged
+
+
+@flow(name="ingest-news", task_runner=ThreadPoolTaskRunner(max_workers=4))
+def ingest_news(
+    source: str = "data/sample",
+    db: str = "warehouse/news.duckdb",
+    endpoint_url: str | None = None,
+    pattern: str = "*.txt",
+    full_refresh: bool = False,
+    workers: int = 16,
+    chunk_size: int = 500,
+    critical_threshold: float = 0.2,
+    lock_timeout: float = 60.0,
+    reports_dir: str = "reports",
+) -> RunSummary:
+    settings = Settings(
+        source=source,
+        db=Path(db),
+        endpoint_url=endpoint_url,
+        pattern=pattern,
+        full_refresh=full_refresh,
+        workers=workers,
+        chunk_size=chunk_size,
+        critical_threshold=critical_threshold,
+        lock_timeout=lock_timeout,
+        reports_dir=Path(reports_dir),
+    )
+    run_id = new_run_id()
+    summary = RunSummary(
+        run_id=run_id,
+        source=settings.source,
+        db=str(settings.db),
+        started_at=datetime.now(UTC),
+        flow_run_id=runtime.flow_run.id,
+    )
+    with writer_lock(settings.db, settings.lock_timeout), staging(settings, run_id) as stage_dir:
+        state, live_hashes = open_warehouse(settings)
+        listing = list_objects(settings)
+        plan = plan_changes(listing.matched, state, settings.full_refresh)
+        count_plan(summary, plan, len(listing.ignored))
+
+        keys = plan.filter("process")["key"].to_list()
+        batches = chunks(keys, settings.chunk_size)
+        futures = [
+            fetch_and_parse.submit(settings, batch, stage_dir, index)
+            for index, batch in enumerate(batches)
+        ]
+        outcomes = []
+        done = 0
+        progress.advance("fetch", 0, len(keys))
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            done += outcome.checks.height
+            progress.advance("fetch", done, len(keys))
+
+        validation = validate_run(settings, run_id, listing.matched, outcomes, live_hashes)
+        decisions = validation.decisions
+        summary.loaded = decisions.filter(pl.col("destination") == "articles").height
+        summary.quarantined = decisions.height - summary.loaded
+        summary.warnings = decisions.filter(
+            (pl.col("destination") == "articles") & (pl.col("warnings").list.len() > 0)
+        ).height
+        summary.worst_rows = worst_rows(decisions)
+        summary.failed_expectations = [
+            {**outcome.__dict__}
+            for report in validation.reports
+            for outcome in report.outcomes
+            if not outcome.success
+        ]
+        if not validation.verdict.passed:
+            summary.status = "failed_quality"
+            summary.message = validation.verdict.message
+        summary = load_run(
+            settings,
+            summary,
+            plan,
+            decisions,
+            outcomes,
+            validation.reports,
+            loaded=validation.verdict.passed,
+        )
+    summary.data_docs = build_data_docs(settings)
+    publish_summary(summary)
+    if not summary.ok:
+        raise RunFailed(summary)
+    return summary

@@ -1,0 +1,1 @@
+"""newsetl: news articles from a bucket into a validated DuckDB warehouse."""

@@ -1,0 +1,3 @@
+from newsetl.cli import app
+
+app(prog_name="newsetl")

@@ -1,0 +1,199 @@
+"""`newsetl`: the command line. Parses flags into Settings, checks the environment, runs the flow,
+and turns outcomes into one clear line and an exit code (0 committed, 1 failed, 2 bad arguments)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from newsetl.settings import Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="Turn a bucket of Kazakh and Russian news articles into a validated DuckDB warehouse.",
+)
+console = Console(stderr=False)
+errors = Console(stderr=True)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@app.callback()
+def _group() -> None:
+    """newsetl: news articles from a bucket into a validated DuckDB warehouse."""
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
+    errors.print(f"[bold red]newsetl:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def quiet_prefect(verbose: bool) -> None:
+    """Prefect's console logs are for operators; a terminal user gets our progress and summary.
+    Set before Prefect is imported; an explicit environment setting still wins."""
+    os.environ.setdefault(
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose else "CRITICAL"
+    )
+    # Ephemeral mode starts a local server; on a busy 2-core machine its first start (database
+    # migrations) can take longer than Prefect's 20 s default. It never needs the internet.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def check_db_path(db: Path) -> None:
+    from newsetl.warehouse import WarehouseError
+
+    parent = db.parent if str(db.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseError(
+            f"cannot create the warehouse folder {parent}: {exc.strerror}"
+        ) from None
+    if db.is_dir():
+        raise WarehouseError(f"warehouse path {db} is a directory")
+    if not os.access(parent, os.W_OK) or (db.exists() and not os.access(db, os.W_OK)):
+        raise WarehouseError(f"warehouse path {db} is not writable")
+
+
+def summary_table(summary) -> Table:
+    table = Table(title=f"newsetl run {summary.run_id}", show_header=True, header_style="bold")
+    table.add_column("count")
+    table.add_column("value", justify="right")
+    for name, value in summary.counts().items():
+        table.add_row(name, str(value))
+    table.add_row("seconds", f"{summary.seconds:.1f}")
+    return table
+
+
+def build_settings(**flags: object) -> Settings:
+    """Flags given on the command line win; the rest come from NEWSETL_* variables or defaults."""
+    try:
+        return Settings(**{name: value for name, value in flags.items() if value is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise fail(f"bad arguments: {problems}", EXIT_USAGE) from None
+
+
+@app.command()
+def run(
+    source: Annotated[
+        str | None,
+        typer.Option(help="s3://BUCKET/PREFIX/ or a local directory. [default: data/sample]"),
+    ] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="DuckDB warehouse file. [default: warehouse/news.duckdb]")
+    ] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="S3 endpoint URL (AWS_ENDPOINT_URL is honoured too).")
+    ] = None,
+    pattern: Annotated[
+        str | None, typer.Option(help="Glob matched against each key's file name. [default: *.txt]")
+    ] = None,
+    full_refresh: Annotated[
+        bool | None, typer.Option("--full-refresh", help="Reprocess every object.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Concurrent GETs per chunk. [default: 16]")
+    ] = None,
+    chunk_size: Annotated[
+        int | None, typer.Option(help="Objects per Prefect task. [default: 500]")
+    ] = None,
+    critical_threshold: Annotated[
+        float | None,
+        typer.Option(help="Share of critical failures that fails the run. [default: 0.2]"),
+    ] = None,
+    lock_timeout: Annotated[
+        float | None, typer.Option(help="Seconds to wait for another writer. [default: 60]")
+    ] = None,
+    reports_dir: Annotated[
+        Path | None, typer.Option(help="GX context and Data Docs. [default: reports]")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Ingest new and changed objects from SOURCE into the warehouse.
+
+    Every option can also be set as NEWSETL_<OPTION> in the environment; AWS credentials and
+    region come from the standard AWS chain."""
+    settings = build_settings(
+        source=source,
+        db=db,
+        endpoint_url=endpoint_url,
+        pattern=pattern,
+        full_refresh=full_refresh,
+        workers=workers,
+        chunk_size=chunk_size,
+        critical_threshold=critical_threshold,
+        lock_timeout=lock_timeout,
+        reports_dir=reports_dir,
+    )
+
+    from newsetl.source import SourceError, open_source
+    from newsetl.warehouse import WarehouseError
+
+    try:
+        check_db_path(settings.db)
+        open_source(settings.source, settings.endpoint_url).check()
+    except (SourceError, WarehouseError) as exc:
+        raise fail(str(exc)) from None
+
+    quiet_prefect(verbose)
+    from flows.ingest import RunFailed, ingest_news
+    from newsetl import progress
+
+    with _progress_bar() as callback, progress.reporting(callback):
+        try:
+            summary = ingest_news(**settings.flow_parameters())
+        except RunFailed as exc:
+            summary = exc.summary
+        except (SourceError, WarehouseError) as exc:
+            raise fail(str(exc)) from None
+    console.print(summary_table(summary))
+    if summary.data_docs:
+        console.print(f"Data Docs: {summary.data_docs}")
+    if not summary.ok:
+        raise fail(f"run failed: {summary.message}")
+    if summary.loaded + summary.quarantined + summary.deleted == 0:
+        console.print("Nothing new: every object is unchanged since the last run.")
+
+
+class _progress_bar:
+    """A rich progress bar on a terminal; nothing when output is piped or in CI."""
+
+    def __enter__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.progress = None
+        if sys.stderr.isatty():
+            self.progress = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=errors,
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("fetch and parse", total=None)
+        return self.update
+
+    def update(self, phase: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

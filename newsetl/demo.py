@@ -1,0 +1,61 @@
+"""`make demo`: the main job end to end on a local S3 endpoint with the sample articles.
+
+Starts moto's server, uploads data/sample/ to s3://news-raw/incoming/, runs `newsetl run` against
+it over HTTP, prints two example queries, and stops the server whatever happens."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+
+from newsetl.devs3 import demo_credentials, moto_server, upload_dir
+from newsetl.settings import PROJECT_ROOT
+from newsetl.warehouse import sql_file
+
+BUCKET, PREFIX = "news-raw", "incoming/"
+EXAMPLES = ("articles_per_month_by_language", "latest_articles")
+
+
+def main() -> int:
+    console = Console()
+    db = PROJECT_ROOT / "warehouse" / "news.duckdb"
+    env = {**os.environ, **demo_credentials()}
+    os.environ.update(demo_credentials())
+    with moto_server() as server:
+        client = server.client()
+        client.create_bucket(Bucket=BUCKET)
+        count = upload_dir(client, PROJECT_ROOT / "data" / "sample", BUCKET, PREFIX)
+        console.print(
+            f"moto S3 at {server.url}: uploaded {count} objects to s3://{BUCKET}/{PREFIX}"
+        )
+        newsetl = Path(sys.executable).with_name("newsetl")
+        command = [
+            str(newsetl),
+            "run",
+            "--source",
+            f"s3://{BUCKET}/{PREFIX}",
+            "--db",
+            str(db),
+            "--endpoint-url",
+            server.url,
+            "--reports-dir",
+            str(PROJECT_ROOT / "reports"),
+        ]
+        code = subprocess.call(command, env=env, cwd=PROJECT_ROOT)
+    if code != 0:
+        return code
+    with duckdb.connect(str(db), read_only=True) as con:
+        for name in EXAMPLES:
+            console.print(f"\n[bold]sql/examples/{name}.sql[/]")
+            relation = con.sql(sql_file(f"examples/{name}.sql"))
+            console.print(str(relation))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The parser's output contract: an article with its paragraphs, or a rejection with reasons.
+
+Both are plain data so they cross process boundaries (Dask workers, process pools) cheaply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(slots=True)
+class Article:
+    """One article parsed from one object. Field names follow the `articles` table."""
+
+    key: str
+    doc_id: str
+    title: str | None
+    body: str
+    paragraphs: list[str]
+    published_date: date | None = None
+    date_source: str = "none"  # header | byline | dateline | none
+    language: str | None = None  # ISO 639-1, None when undetermined
+    language_confidence: float = 0.0
+    section: str | None = None
+    views: int | None = None
+    reading_minutes: int | None = None
+    photo_credit: str | None = None
+    photo_caption: str | None = None
+    dateline_place: str | None = None
+    dateline_date: date | None = None
+    agency: str | None = None
+    paragraph_count: int = 0
+    char_count: int = 0
+    word_count: int = 0
+    source_encoding: str = "utf-8"
+    content_sha256: str = ""
+    mixed_script_tokens: list[str] = field(default_factory=list)
+    mojibake_repaired: bool = False
+
+
+@dataclass(slots=True)
+class Rejection:
+    """Bytes that are not an article at all. `status` is one short code, `reasons` say why."""
+
+    key: str
+    doc_id: str
+    status: str  # binary | undecodable | empty | whitespace
+    reasons: list[str]
+    content_sha256: str
+    source_encoding: str | None = None
+
+
+ParseResult = Article | Rejection

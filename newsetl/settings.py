@@ -1,0 +1,68 @@
+"""One typed settings object for a run, read from CLI flags and `NEWSETL_*` variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything a run needs. Credentials are absent on purpose: boto3's chain supplies them."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSETL_", extra="ignore")
+
+    source: str = Field(
+        "data/sample", description="s3://BUCKET/PREFIX/ or a local directory of article files."
+    )
+    db: Path = Field(Path("warehouse/news.duckdb"), description="DuckDB warehouse file.")
+    endpoint_url: str | None = Field(
+        None, description="S3 endpoint; AWS_ENDPOINT_URL is honoured when unset."
+    )
+    pattern: str = Field("*.txt", description="Glob matched against each key's file name.")
+    full_refresh: bool = False
+    workers: int = Field(16, ge=1, le=256, description="Concurrent GETs per chunk.")
+    chunk_size: int = Field(500, ge=1, le=100_000, description="Objects per Prefect task.")
+    critical_threshold: float = Field(
+        0.2, ge=0.0, le=1.0, description="Share of critical failures that fails the whole run."
+    )
+    lock_timeout: float = Field(60.0, ge=0.0, description="Seconds to wait for another writer.")
+    reports_dir: Path = Field(Path("reports"), description="GX context and Data Docs.")
+    expectations_dir: Path = Field(PROJECT_ROOT / "expectations")
+    task_runner: Literal["threads", "dask"] = "threads"
+    dask_address: str | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _source_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("source must be s3://BUCKET/PREFIX/ or a directory")
+        return value.strip()
+
+    @property
+    def is_s3(self) -> bool:
+        return self.source.startswith("s3://")
+
+    @property
+    def staging_dir(self) -> Path:
+        """Per-run Parquet staging lives beside the warehouse, on the same volume."""
+        return self.db.parent / f".{self.db.stem}.staging"
+
+    def flow_parameters(self) -> dict:
+        """The flow's parameters: plain values, so deployments can set them too."""
+        return {
+            "source": self.source,
+            "db": str(self.db),
+            "endpoint_url": self.endpoint_url,
+            "pattern": self.pattern,
+            "full_refresh": self.full_refresh,
+            "workers": self.workers,
+            "chunk_size": self.chunk_size,
+            "critical_threshold": self.critical_threshold,
+            "lock_timeout": self.lock_timeout,
+            "reports_dir": str(self.reports_dir),
+        }

@@ -1,0 +1,180 @@
+"""Where article objects come from: an S3 bucket (through boto3) or a local directory.
+
+Both sources list `ObjectRef`s and fetch bytes by key, so everything downstream is the same.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlparse
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+
+class SourceError(RuntimeError):
+    """A problem with the source that a user can fix: missing bucket, credentials, endpoint."""
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    key: str
+    etag: str
+    size: int
+    last_modified: datetime
+
+
+def matches(key: str, pattern: str) -> bool:
+    """The pattern is matched against the key's file name only, so prefixes never get in the way."""
+    return fnmatch.fnmatchcase(PurePosixPath(key).name, pattern)
+
+
+def doc_id(key: str) -> str:
+    return PurePosixPath(key).stem
+
+
+class S3Source:
+    """One bucket prefix. The boto3 client is shared by threads (it is thread-safe) and retries
+    adaptively, so throttling and dropped connections are absorbed below our code."""
+
+    def __init__(self, url: str, endpoint_url: str | None = None, max_connections: int = 32):
+        parsed = urlparse(url)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise SourceError(f"not an S3 URL: {url!r} (expected s3://BUCKET/PREFIX/)")
+        self.bucket = parsed.netloc
+        self.prefix = parsed.path.lstrip("/")
+        self.endpoint_url = endpoint_url
+        self.max_connections = max_connections
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        """Ship the location, not the client, when a task runs in another process."""
+        state = self.__dict__.copy()
+        state.pop("client", None)
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    @cached_property
+    def client(self):
+        config = Config(
+            retries={"mode": "adaptive", "max_attempts": 8},
+            max_pool_connections=self.max_connections,
+            connect_timeout=5,
+            read_timeout=30,
+        )
+        return boto3.session.Session().client("s3", endpoint_url=self.endpoint_url, config=config)
+
+    def describe(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def list(self) -> Iterator[ObjectRef]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        with translate_errors(self.describe()):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+                for item in page.get("Contents", []):
+                    if item["Key"].endswith("/"):
+                        continue  # folder markers are not objects
+                    yield ObjectRef(
+                        key=item["Key"],
+                        etag=item["ETag"].strip('"'),
+                        size=int(item["Size"]),
+                        last_modified=item["LastModified"],
+                    )
+
+    def fetch(self, key: str) -> bytes:
+        with translate_errors(f"s3://{self.bucket}/{key}"):
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def check(self) -> None:
+        """Fail fast, with one clear line, before a run starts any work (few retries here: an
+        unreachable endpoint should be reported in seconds, not after adaptive backoff)."""
+        config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3)
+        client = boto3.session.Session().client("s3", endpoint_url=self.endpoint_url, config=config)
+        with translate_errors(self.describe()):
+            client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
+
+
+class LocalSource:
+    """A directory standing in for a bucket: key = path relative to it, ETag = mtime and size."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    def list(self) -> Iterator[ObjectRef]:
+        self.check()
+        for path in sorted(self.root.rglob("*")):
+            if not path.is_file():
+                continue
+            stat = path.stat()
+            yield ObjectRef(
+                key=path.relative_to(self.root).as_posix(),
+                etag=f"{stat.st_mtime_ns:x}-{stat.st_size:x}",
+                size=stat.st_size,
+                last_modified=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
+            )
+
+    def fetch(self, key: str) -> bytes:
+        return (self.root / key).read_bytes()
+
+    def check(self) -> None:
+        if not self.root.is_dir():
+            raise SourceError(f"source directory not found: {self.root}")
+
+
+Source = S3Source | LocalSource
+
+
+def open_source(url: str, endpoint_url: str | None = None, max_connections: int = 32) -> Source:
+    if url.startswith("s3://"):
+        return S3Source(url, endpoint_url=endpoint_url, max_connections=max_connections)
+    return LocalSource(url)
+
+
+class translate_errors:
+    """Turn boto3's exceptions into one line a user can act on, without credentials in it."""
+
+    def __init__(self, where: str):
+        self.where = where
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is None:
+            return False
+        if isinstance(exc, botocore.exceptions.ClientError):
+            code = exc.response.get("Error", {}).get("Code", "")
+            messages = {
+                "NoSuchBucket": "bucket does not exist",
+                "InvalidAccessKeyId": "the access key is not known to the endpoint",
+                "SignatureDoesNotMatch": "the secret key does not match the access key",
+                "AccessDenied": "access denied",
+                "NoSuchKey": "object disappeared while the run was reading it",
+            }
+            raise SourceError(f"{self.where}: {messages.get(code, code or str(exc))}") from exc
+        if isinstance(exc, botocore.exceptions.EndpointConnectionError):
+            raise SourceError(
+                f"{self.where}: cannot reach endpoint {exc.kwargs.get('endpoint_url')}"
+            ) from exc
+        if isinstance(exc, botocore.exceptions.NoCredentialsError):
+            raise SourceError(
+                f"{self.where}: no AWS credentials found "
+                "(set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile)"
+            ) from exc
+        if isinstance(exc, botocore.exceptions.BotoCoreError):
+            raise SourceError(f"{self.where}: {exc}") from exc
+        return False

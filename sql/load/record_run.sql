@@ -1,0 +1,4 @@
+-- The run's own row and every expectation outcome; applied for completed and failed runs alike.
+INSERT INTO ingest_runs BY NAME SELECT * FROM run_row;
+
+INSERT INTO dq_results BY NAME SELECT * FROM dq_rows;

@@ -1,0 +1,1 @@
+"""Prefect tasks: thin wrappers (retries, logging, chunking) over newsetl functions."""

@@ -1,0 +1,77 @@
+"""Load one run into the warehouse in a single DuckDB transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+import polars as pl
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from newsetl import warehouse
+from newsetl.chunk import STAGED_TABLES, ChunkOutcome
+from newsetl.quality import ValidationReport
+from newsetl.settings import Settings
+from newsetl.summary import RunSummary
+
+DQ_SCHEMA = {
+    "run_id": pl.String(),
+    "suite": pl.String(),
+    "expectation": pl.String(),
+    "expectation_type": pl.String(),
+    "column_name": pl.String(),
+    "severity": pl.String(),
+    "success": pl.Boolean(),
+    "element_count": pl.Int64(),
+    "unexpected_count": pl.Int64(),
+    "unexpected_percent": pl.Float64(),
+    "details": pl.String(),
+}
+
+
+def dq_frame(run_id: str, reports: list[ValidationReport]) -> pl.DataFrame:
+    rows = []
+    for report in reports:
+        for outcome in report.outcomes:
+            data = asdict(outcome)
+            data["details"] = json.dumps(data["details"], ensure_ascii=False, default=str)
+            rows.append({"run_id": run_id, **data})
+    return pl.DataFrame(rows, schema=DQ_SCHEMA)
+
+
+@task(name="load", cache_policy=NO_CACHE)
+def load_run(
+    settings: Settings,
+    summary: RunSummary,
+    plan: pl.DataFrame,
+    decisions: pl.DataFrame,
+    outcomes: list[ChunkOutcome],
+    reports: list[ValidationReport],
+    loaded: bool,
+) -> RunSummary:
+    """Apply the run (or, for a run that failed its quality gate, only record it)."""
+    summary.finished_at = datetime.now(UTC)
+    run_ctx = pl.DataFrame({"run_id": [summary.run_id], "now": [summary.finished_at]})
+    staged_files = {
+        name: [o.files[name] for o in sorted(outcomes, key=lambda o: o.index)]
+        for name in STAGED_TABLES
+    }
+    con = warehouse.connect(settings.db, timeout=settings.lock_timeout)
+    try:
+        warehouse.apply_run(
+            con,
+            run_ctx=run_ctx,
+            plan=plan.select("key", "etag", "size", "last_modified", "change", "process"),
+            decisions=decisions,
+            staged_files=staged_files,
+            staged_schemas=STAGED_TABLES,
+            run_row=summary.run_row(),
+            dq_rows=dq_frame(summary.run_id, reports),
+            loaded=loaded,
+        )
+    finally:
+        con.close()
+    get_run_logger().info("run %s written to %s (%s)", summary.run_id, settings.db, summary.status)
+    return summary

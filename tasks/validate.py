@@ -1,0 +1,87 @@
+"""Validate a run with Great Expectations and decide where every object goes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from newsetl.chunk import ChunkOutcome
+from newsetl.decide import Verdict, decide_rows, verdict
+from newsetl.quality import QualityEngine, ValidationReport
+from newsetl.rows import CHECK_SCHEMA, mark_duplicates
+from newsetl.settings import Settings
+
+VALIDATED_COLUMNS = [
+    "key",
+    "content_status",
+    "title",
+    "title_length",
+    "body_length",
+    "title_equals_body",
+    "language",
+    "published_date",
+    "dateline_date",
+    "mixed_script_count",
+    "mojibake_repaired",
+    "duplicate_of",
+]
+
+
+@lru_cache(maxsize=4)
+def quality_engine(suites_dir: Path, gx_root: Path) -> QualityEngine:
+    """One GX context per process: building it (and importing GX) is the expensive part."""
+    return QualityEngine(suites_dir=suites_dir, gx_root=gx_root)
+
+
+def engine_for(settings: Settings) -> QualityEngine:
+    return quality_engine(
+        settings.expectations_dir.resolve(), (settings.reports_dir / "gx").resolve()
+    )
+
+
+@dataclass
+class Validation:
+    decisions: pl.DataFrame
+    reports: list[ValidationReport]
+    verdict: Verdict
+    checks: pl.DataFrame
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_run(
+    settings: Settings,
+    run_id: str,
+    listing: pl.DataFrame,
+    outcomes: list[ChunkOutcome],
+    live_hashes: pl.DataFrame,
+) -> Validation:
+    engine = engine_for(settings)
+    checks = pl.concat(
+        [o.checks for o in outcomes] or [pl.DataFrame(schema=CHECK_SCHEMA)], how="vertical"
+    )
+    others = live_hashes.join(checks.select("key"), on="key", how="anti")
+    checks = mark_duplicates(checks, others)
+    batch = engine.validate_batch(listing.select("key", "size"), run_name=run_id)
+    articles = engine.validate_articles(
+        checks.select(VALIDATED_COLUMNS), run_date=datetime.now(UTC).date(), run_name=run_id
+    )
+    decisions = decide_rows(
+        checks, articles.reasons_by_key("critical"), articles.reasons_by_key("warning")
+    )
+    quarantined = decisions.filter(pl.col("destination") == "quarantine").height
+    result = verdict(
+        processed=checks.height,
+        quarantined=quarantined,
+        threshold=settings.critical_threshold,
+        batch_failures=[o.expectation for o in batch.failed("critical")],
+    )
+    get_run_logger().info(
+        "validated %d objects: %d to quarantine, verdict %s", checks.height, quarantined, result
+    )
+    return Validation(decisions=decisions, reports=[batch, articles], verdict=result, checks=checks)

@@ -1,0 +1,142 @@
+"""The `newsetl` command: exit codes, one-line errors, the single-writer rule."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import duckdb
+
+from newsetl.devs3 import MotoServer
+from newsetl.warehouse import writer_lock
+from tests.conftest import table
+
+
+def test_run_prints_summary_and_exits_zero(cli, moto, bucket: str, warehouse_dir: Path) -> None:
+    db = warehouse_dir / "news.duckdb"
+    args = ["run", "--source", f"s3://{bucket}/incoming/", "--db", str(db)]
+    args += ["--endpoint-url", moto.url, "--reports-dir", str(warehouse_dir / "reports")]
+    first = cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert "loaded" in first.stdout and "quarantined" in first.stdout
+    assert table(db, "SELECT count(*) FROM articles")[0][0] == 5
+    second = cli(*args)
+    assert second.returncode == 0, second.stderr
+    assert "Nothing new" in second.stdout
+
+
+def test_settings_come_from_the_environment(cli, moto, bucket: str, warehouse_dir: Path) -> None:
+    db = warehouse_dir / "env.duckdb"
+    env = {
+        "NEWSETL_SOURCE": f"s3://{bucket}/incoming/",
+        "NEWSETL_DB": str(db),
+        "AWS_ENDPOINT_URL": moto.url,
+        "NEWSETL_PATTERN": "00[0-2]_*.txt",
+        "NEWSETL_REPORTS_DIR": str(warehouse_dir / "reports"),
+    }
+    result = cli("run", env=env)
+    assert result.returncode == 0, result.stderr
+    assert table(db, "SELECT count(*) FROM articles")[0][0] == 3
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in result.stderr
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_missing_bucket(cli, moto, warehouse_dir: Path) -> None:
+    db = warehouse_dir / "news.duckdb"
+    result = cli(
+        "run", "--source", "s3://no-such-bucket/x/", "--db", str(db), "--endpoint-url", moto.url
+    )
+    assert result.returncode == 1
+    assert "bucket does not exist" in one_line_error(result)
+    assert not db.exists()
+
+
+def test_unreachable_endpoint(cli, warehouse_dir: Path) -> None:
+    from newsetl.devs3 import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    result = cli(
+        "run",
+        "--source",
+        "s3://news-raw/x/",
+        "--db",
+        str(warehouse_dir / "n.duckdb"),
+        "--endpoint-url",
+        url,
+    )
+    assert result.returncode == 1
+    assert "cannot reach endpoint" in one_line_error(result)
+
+
+def test_wrong_credentials_are_named_and_never_printed(cli, warehouse_dir: Path) -> None:
+    """A moto server that checks IAM credentials, so a made-up key is refused as by AWS."""
+    server = MotoServer(env={"INITIAL_NO_AUTH_ACTION_COUNT": "0"}).start()
+    try:
+        secret = "s3cr3t-value-that-must-not-leak"
+        result = cli(
+            "run",
+            "--source",
+            "s3://news-raw/x/",
+            "--db",
+            str(warehouse_dir / "n.duckdb"),
+            "--endpoint-url",
+            server.url,
+            env={"AWS_ACCESS_KEY_ID": "AKIAUNKNOWN", "AWS_SECRET_ACCESS_KEY": secret},
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 1
+    assert "access key" in one_line_error(result)
+    assert secret not in result.stdout + result.stderr
+
+
+def test_unwritable_db_path(cli, moto, bucket: str, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = cli(
+        "run",
+        "--source",
+        f"s3://{bucket}/incoming/",
+        "--db",
+        str(blocker / "news.duckdb"),
+        "--endpoint-url",
+        moto.url,
+    )
+    assert result.returncode == 1
+    assert "warehouse" in one_line_error(result)
+
+
+def test_bad_arguments_exit_two(cli, warehouse_dir: Path) -> None:
+    result = cli("run", "--chunk-size", "0", "--db", str(warehouse_dir / "n.duckdb"))
+    assert result.returncode == 2
+    assert "chunk_size" in result.stderr
+    assert cli("run", "--no-such-flag").returncode == 2
+
+
+def test_second_writer_waits_then_fails_cleanly(
+    cli, moto, bucket: str, warehouse_dir: Path
+) -> None:
+    db = warehouse_dir / "news.duckdb"
+    args = [
+        "run",
+        "--source",
+        f"s3://{bucket}/incoming/",
+        "--db",
+        str(db),
+        "--endpoint-url",
+        moto.url,
+    ]
+    args += ["--reports-dir", str(warehouse_dir / "reports")]
+    assert cli(*args).returncode == 0
+    with writer_lock(db, timeout=5):
+        blocked = cli(*args, "--lock-timeout", "2")
+    assert blocked.returncode == 1
+    assert "being written by another run" in one_line_error(blocked)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (5,)
+        assert con.execute("SELECT count(*) FROM ingest_runs").fetchone() == (1,)
