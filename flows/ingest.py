@@ -55,6 +55,78 @@ def count_plan(summary: RunSummary, plan: pl.DataFrame, ignored: int) -> None:
     summary.unchanged = by_change.get("unchanged", 0) - fetched_unchanged
 
 
+def process_plan(
+    settings: Settings,
+    summary: RunSummary,
+    listing: pl.DataFrame,
+    plan: pl.DataFrame,
+    live_hashes: pl.DataFrame,
+    stage_dir: Path,
+) -> RunSummary:
+    """Fetch and parse the planned objects in chunks, validate them, load them: the part an
+    ingest and a quarantine retry share."""
+    keys = plan.filter("process")["key"].to_list()
+    futures = [
+        fetch_and_parse.submit(settings, batch, stage_dir, index)
+        for index, batch in enumerate(chunks(keys, settings.chunk_size))
+    ]
+    outcomes = []
+    done = 0
+    progress.advance("fetch", 0, len(keys))
+    for future in as_completed(futures):
+        outcome = future.result()
+        outcomes.append(outcome)
+        done += outcome.checks.height
+        progress.advance("fetch", done, len(keys))
+
+    validation = validate_run(settings, summary.run_id, listing, outcomes, live_hashes)
+    decisions = validation.decisions
+    summary.worst_rows = worst_rows(decisions)
+    summary.failed_expectations = [
+        dict(outcome.__dict__)
+        for report in validation.reports
+        for outcome in report.outcomes
+        if not outcome.success
+    ]
+    if validation.verdict.passed:
+        summary.loaded = decisions.filter(pl.col("destination") == "articles").height
+        summary.quarantined = decisions.height - summary.loaded
+        summary.warnings = decisions.filter(
+            (pl.col("destination") == "articles") & (pl.col("warnings").list.len() > 0)
+        ).height
+    else:
+        summary.status = "failed_quality"
+        summary.message = validation.verdict.message
+    return load_run(
+        settings,
+        summary,
+        plan,
+        decisions,
+        outcomes,
+        validation.reports,
+        loaded=validation.verdict.passed,
+    )
+
+
+def new_summary(settings: Settings) -> RunSummary:
+    return RunSummary(
+        run_id=new_run_id(),
+        source=settings.source,
+        db=str(settings.db),
+        started_at=datetime.now(UTC),
+        flow_run_id=runtime.flow_run.id,
+    )
+
+
+def finish(settings: Settings, summary: RunSummary) -> RunSummary:
+    """Reports for every run that got as far as recording itself; a failed gate fails the flow."""
+    summary.data_docs = build_data_docs(settings)
+    publish_summary(summary)
+    if not summary.ok:
+        raise RunFailed(summary)
+    return summary
+
+
 @flow(name="ingest-news", task_runner=ThreadPoolTaskRunner(max_workers=4))
 def ingest_news(
     source: str = "data/sample",
@@ -80,63 +152,14 @@ def ingest_news(
         lock_timeout=lock_timeout,
         reports_dir=Path(reports_dir),
     )
-    run_id = new_run_id()
-    summary = RunSummary(
-        run_id=run_id,
-        source=settings.source,
-        db=str(settings.db),
-        started_at=datetime.now(UTC),
-        flow_run_id=runtime.flow_run.id,
-    )
-    with writer_lock(settings.db, settings.lock_timeout), staging(settings, run_id) as stage_dir:
+    summary = new_summary(settings)
+    with (
+        writer_lock(settings.db, settings.lock_timeout),
+        staging(settings, summary.run_id) as stage,
+    ):
         state, live_hashes = open_warehouse(settings)
         listing = list_objects(settings)
         plan = plan_changes(listing.matched, state, settings.full_refresh)
         count_plan(summary, plan, len(listing.ignored))
-
-        keys = plan.filter("process")["key"].to_list()
-        batches = chunks(keys, settings.chunk_size)
-        futures = [
-            fetch_and_parse.submit(settings, batch, stage_dir, index)
-            for index, batch in enumerate(batches)
-        ]
-        outcomes = []
-        done = 0
-        progress.advance("fetch", 0, len(keys))
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            done += outcome.checks.height
-            progress.advance("fetch", done, len(keys))
-
-        validation = validate_run(settings, run_id, listing.matched, outcomes, live_hashes)
-        decisions = validation.decisions
-        summary.loaded = decisions.filter(pl.col("destination") == "articles").height
-        summary.quarantined = decisions.height - summary.loaded
-        summary.warnings = decisions.filter(
-            (pl.col("destination") == "articles") & (pl.col("warnings").list.len() > 0)
-        ).height
-        summary.worst_rows = worst_rows(decisions)
-        summary.failed_expectations = [
-            {**outcome.__dict__}
-            for report in validation.reports
-            for outcome in report.outcomes
-            if not outcome.success
-        ]
-        if not validation.verdict.passed:
-            summary.status = "failed_quality"
-            summary.message = validation.verdict.message
-        summary = load_run(
-            settings,
-            summary,
-            plan,
-            decisions,
-            outcomes,
-            validation.reports,
-            loaded=validation.verdict.passed,
-        )
-    summary.data_docs = build_data_docs(settings)
-    publish_summary(summary)
-    if not summary.ok:
-        raise RunFailed(summary)
-    return summary
+        summary = process_plan(settings, summary, listing.matched, plan, live_hashes, stage)
+    return finish(settings, summary)

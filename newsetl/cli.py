@@ -166,6 +166,114 @@ def run(
         console.print("Nothing new: every object is unchanged since the last run.")
 
 
+quarantine_app = typer.Typer(no_args_is_help=True, help="What is held back, and getting it out.")
+app.add_typer(quarantine_app, name="quarantine")
+
+DbOption = Annotated[
+    Path | None, typer.Option(help="DuckDB warehouse file. [default: warehouse/news.duckdb]")
+]
+
+
+def read_only(db: Path):
+    import duckdb
+
+    if not db.is_file():
+        raise fail(f"warehouse not found: {db}")
+    try:
+        return duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise fail(f"cannot open {db}: {exc}") from None
+
+
+def rich_table(title: str, relation) -> Table:
+    table = Table(title=title, header_style="bold", show_lines=False)
+    for column in relation.columns:
+        table.add_column(column, overflow="fold")
+    for row in relation.fetchall():
+        table.add_row(*("" if value is None else str(value) for value in row))
+    return table
+
+
+@quarantine_app.command("list")
+def quarantine_list(db: DbOption = None) -> None:
+    """Show every held object with its reasons."""
+    from newsetl.warehouse import sql_file
+
+    settings = build_settings(db=db)
+    with read_only(settings.db) as con:
+        relation = con.sql(sql_file("cli/quarantine_list.sql"))
+        count = len(relation)
+        console.print(rich_table(f"quarantine of {settings.db}: {count} held", relation))
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    db: DbOption = None,
+    reports_dir: Annotated[Path | None, typer.Option(help="GX context and Data Docs.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Re-parse and re-validate held objects from their stored bytes; those that pass now move to
+    articles, in one transaction. No bucket needed."""
+    settings = build_settings(db=db, reports_dir=reports_dir)
+    if not settings.db.is_file():
+        raise fail(f"warehouse not found: {settings.db}")
+    quiet_prefect(verbose)
+    from flows.ingest import RunFailed
+    from flows.quarantine import retry_quarantine
+    from newsetl.warehouse import WarehouseError
+
+    try:
+        summary = retry_quarantine(
+            db=str(settings.db),
+            reports_dir=str(settings.reports_dir),
+            lock_timeout=settings.lock_timeout,
+        )
+    except RunFailed as exc:
+        summary = exc.summary
+    except WarehouseError as exc:
+        raise fail(str(exc)) from None
+    if summary.message == "the quarantine is empty":
+        console.print("The quarantine is empty: nothing to retry.")
+        return
+    console.print(
+        f"Retried {summary.refreshed} held objects: {summary.loaded} moved to articles, "
+        f"{summary.quarantined} still held."
+    )
+
+
+@app.command()
+def report(db: DbOption = None, reports_dir: Annotated[Path | None, typer.Option()] = None) -> None:
+    """The latest run's quality table, and where its Data Docs are."""
+    from newsetl.warehouse import sql_file
+
+    settings = build_settings(db=db, reports_dir=reports_dir)
+    with read_only(settings.db) as con:
+        latest = con.sql(sql_file("cli/latest_run.sql"))
+        row = latest.fetchone()
+        if row is None:
+            console.print("No runs recorded yet.")
+            return
+        run_id = row[0]
+        overview = Table(title=f"latest run {run_id}", show_header=False)
+        overview.add_column("field", style="bold")
+        overview.add_column("value")
+        for name, value in zip(latest.columns[1:], row[1:], strict=True):
+            overview.add_row(name, "" if value is None else str(value))
+        console.print(overview)
+        quality = con.execute(sql_file("cli/latest_quality.sql"), {"run_id": run_id})
+        console.print(rich_table(f"expectations of run {run_id}", _as_relation(con, quality)))
+    docs = settings.reports_dir / "data_docs" / "index.html"
+    if docs.is_file():
+        console.print(f"Data Docs: {docs.resolve()}")
+    else:
+        console.print(f"Data Docs not built yet (expected at {docs})")
+
+
+def _as_relation(con, cursor):
+    """A parameterised query's result as a relation, so one table printer serves all."""
+    return con.from_arrow(cursor.to_arrow_table())
+
+
 class _progress_bar:
     """A rich progress bar on a terminal; nothing when output is piped or in CI."""
 

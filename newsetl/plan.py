@@ -68,5 +68,12 @@ def plan_changes(listing: pl.DataFrame, state: pl.DataFrame, full_refresh: bool)
     return plan.with_columns(process=process).sort("key")
 
 
+def plan_retry(listing: pl.DataFrame, state: pl.DataFrame) -> pl.DataFrame:
+    """A quarantine retry reprocesses every held object and nothing else: objects outside the
+    listing are not deleted, they simply are not part of this run."""
+    held = state.join(listing.select("key"), on="key", how="semi")
+    return plan_changes(listing, held, full_refresh=True)
+
+
 def chunks(keys: list[str], size: int) -> list[list[str]]:
     return [keys[i : i + size] for i in range(0, len(keys), size)]

@@ -135,12 +135,52 @@ class LocalSource:
             raise SourceError(f"source directory not found: {self.root}")
 
 
-Source = S3Source | LocalSource
+class QuarantineSource:
+    """The warehouse's own quarantine as a source: held objects are re-read from their stored
+    bytes, so a retry after a parser or suite change needs no bucket."""
+
+    SCHEME = "quarantine://"
+
+    def __init__(self, url: str):
+        self.db = Path(url.removeprefix(self.SCHEME))
+
+    def describe(self) -> str:
+        return f"quarantine of {self.db}"
+
+    def _query(self, sql: str, params: list | None = None) -> list[tuple]:
+        import duckdb
+
+        with duckdb.connect(str(self.db)) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def list(self) -> Iterator[ObjectRef]:
+        rows = self._query(
+            "SELECT q.key, q.etag, q.size, coalesce(s.last_modified, q.quarantined_at) "
+            "FROM quarantine q LEFT JOIN source_objects s USING (key) "
+            "WHERE q.deleted_at IS NULL ORDER BY q.key"
+        )
+        for key, etag, size, last_modified in rows:
+            yield ObjectRef(key=key, etag=etag, size=size, last_modified=last_modified)
+
+    def fetch(self, key: str) -> bytes:
+        rows = self._query("SELECT raw FROM quarantine WHERE key = ?", [key])
+        if not rows:
+            raise SourceError(f"{key} is no longer in the quarantine")
+        return bytes(rows[0][0])
+
+    def check(self) -> None:
+        if not self.db.is_file():
+            raise SourceError(f"warehouse not found: {self.db}")
+
+
+Source = S3Source | LocalSource | QuarantineSource
 
 
 def open_source(url: str, endpoint_url: str | None = None, max_connections: int = 32) -> Source:
     if url.startswith("s3://"):
         return S3Source(url, endpoint_url=endpoint_url, max_connections=max_connections)
+    if url.startswith(QuarantineSource.SCHEME):
+        return QuarantineSource(url)
     return LocalSource(url)
 
 

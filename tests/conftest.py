@@ -19,6 +19,7 @@ SAMPLE = ROOT / "data" / "sample"
 os.environ.update(demo_credentials())
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # no telemetry from a closed network
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +81,7 @@ def cli(prefect_api: str, moto: MotoServer):
         *args: str, env: dict | None = None, timeout: float = 180
     ) -> subprocess.CompletedProcess:
         full_env = {**os.environ, "PREFECT_API_URL": prefect_api, **(env or {})}
+        full_env.pop("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", None)  # the CLI's own default
         exe = Path(sys.executable).with_name("newsetl")
         return subprocess.run(
             [str(exe), *args], env=full_env, capture_output=True, text=True, timeout=timeout

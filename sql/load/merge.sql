@@ -3,6 +3,11 @@
 -- decisions(key, destination, reasons, warnings, content_sha256, source_encoding),
 -- staged_articles, staged_paragraphs, staged_raw(key, raw), run_row, dq_rows.
 
+-- A held object that is held again with the same bytes keeps its first quarantine time.
+CREATE OR REPLACE TEMP TABLE prior_quarantine AS
+SELECT key, etag, quarantined_at FROM quarantine
+WHERE key IN (SELECT key FROM plan WHERE process);
+
 -- Every processed key is replaced: its old article, paragraphs and quarantine row go first.
 DELETE FROM paragraphs WHERE key IN (SELECT key FROM plan WHERE process);
 DELETE FROM articles WHERE key IN (SELECT key FROM plan WHERE process);
@@ -24,10 +29,13 @@ WHERE d.destination = 'articles';
 
 INSERT INTO quarantine BY NAME
 SELECT d.key, p.etag, d.content_sha256, d.reasons, s.raw, d.source_encoding, p.size,
-       r.run_id, r.now AS quarantined_at, NULL::TIMESTAMPTZ AS deleted_at
+       r.run_id,
+       CASE WHEN q.etag = p.etag THEN q.quarantined_at ELSE r.now END AS quarantined_at,
+       NULL::TIMESTAMPTZ AS deleted_at
 FROM decisions AS d
 JOIN plan AS p USING (key)
 JOIN staged_raw AS s USING (key)
+LEFT JOIN prior_quarantine AS q USING (key)
 CROSS JOIN run_ctx AS r
 WHERE d.destination = 'quarantine';
 
