@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from newsetl.display import relation_table
 from newsetl.settings import Settings
 
 app = typer.Typer(
@@ -185,15 +186,6 @@ def read_only(db: Path):
         raise fail(f"cannot open {db}: {exc}") from None
 
 
-def rich_table(title: str, relation) -> Table:
-    table = Table(title=title, header_style="bold", show_lines=False)
-    for column in relation.columns:
-        table.add_column(column, overflow="fold")
-    for row in relation.fetchall():
-        table.add_row(*("" if value is None else str(value) for value in row))
-    return table
-
-
 @quarantine_app.command("list")
 def quarantine_list(db: DbOption = None) -> None:
     """Show every held object with its reasons."""
@@ -203,7 +195,7 @@ def quarantine_list(db: DbOption = None) -> None:
     with read_only(settings.db) as con:
         relation = con.sql(sql_file("cli/quarantine_list.sql"))
         count = len(relation)
-        console.print(rich_table(f"quarantine of {settings.db}: {count} held", relation))
+        console.print(relation_table(f"quarantine of {settings.db}: {count} held", relation))
 
 
 @quarantine_app.command("retry")
@@ -261,7 +253,7 @@ def report(db: DbOption = None, reports_dir: Annotated[Path | None, typer.Option
             overview.add_row(name, "" if value is None else str(value))
         console.print(overview)
         quality = con.execute(sql_file("cli/latest_quality.sql"), {"run_id": run_id})
-        console.print(rich_table(f"expectations of run {run_id}", _as_relation(con, quality)))
+        console.print(relation_table(f"expectations of run {run_id}", _as_relation(con, quality)))
     docs = settings.reports_dir / "data_docs" / "index.html"
     if docs.is_file():
         console.print(f"Data Docs: {docs.resolve()}")

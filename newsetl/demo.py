@@ -14,6 +14,7 @@ import duckdb
 from rich.console import Console
 
 from newsetl.devs3 import demo_credentials, moto_server, upload_dir
+from newsetl.display import relation_table
 from newsetl.settings import PROJECT_ROOT
 from newsetl.warehouse import sql_file
 
@@ -51,9 +52,8 @@ def main() -> int:
         return code
     with duckdb.connect(str(db), read_only=True) as con:
         for name in EXAMPLES:
-            console.print(f"\n[bold]sql/examples/{name}.sql[/]")
             relation = con.sql(sql_file(f"examples/{name}.sql"))
-            console.print(str(relation))
+            console.print(relation_table(f"sql/examples/{name}.sql", relation))
     return 0
 
 
