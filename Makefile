@@ -15,7 +15,12 @@ $(BIN)/newsetl: pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen --quiet
 	@touch $@
 
-demo: $(BIN)/newsetl
+# Data Docs load their scripts and styles from CDNs; these local copies make them render offline.
+web/node_modules: web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@touch $@
+
+demo: $(BIN)/newsetl web/node_modules
 	$(BIN)/python -m newsetl.demo
 
 lint: $(BIN)/newsetl
@@ -31,7 +36,7 @@ chromium:
 		echo "installing Debian's chromium for the Data Docs browser test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: lint chromium
+test: lint chromium web/node_modules
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: $(BIN)/newsetl

@@ -186,6 +186,9 @@ class QualityEngine:
                 if page not in pages:
                     page.unlink()
             _remove_empty_dirs(validations_dir)
+        from newsetl.datadocs_assets import localize_data_docs
+
+        localize_data_docs(self.data_docs_dir)  # CDN links -> web/node_modules copies, if any
         return self.data_docs_dir / "index.html"
 
     # -- suites -------------------------------------------------------------------------
