@@ -22,7 +22,7 @@ from tasks.fetch import fetch_and_parse, list_objects
 from tasks.load import load_run
 from tasks.report import build_data_docs, publish_summary
 from tasks.state import open_warehouse
-from tasks.validate import validate_run
+from tasks.validate import prepare_quality, validate_run
 
 
 class RunFailed(RuntimeError):
@@ -139,6 +139,7 @@ def ingest_news(
     critical_threshold: float = 0.2,
     lock_timeout: float = 60.0,
     reports_dir: str = "reports",
+    parse_processes: int | None = None,
 ) -> RunSummary:
     settings = Settings(
         source=source,
@@ -151,15 +152,18 @@ def ingest_news(
         critical_threshold=critical_threshold,
         lock_timeout=lock_timeout,
         reports_dir=Path(reports_dir),
+        **({} if parse_processes is None else {"parse_processes": parse_processes}),
     )
     summary = new_summary(settings)
     with (
         writer_lock(settings.db, settings.lock_timeout),
         staging(settings, summary.run_id) as stage,
     ):
+        engine = prepare_quality.submit(settings)  # GX imports slowly: overlap it with the fetch
         state, live_hashes = open_warehouse(settings)
         listing = list_objects(settings)
         plan = plan_changes(listing.matched, state, settings.full_refresh)
         count_plan(summary, plan, len(listing.ignored))
         summary = process_plan(settings, summary, listing.matched, plan, live_hashes, stage)
+        engine.wait()
     return finish(settings, summary)

@@ -6,8 +6,10 @@ one DuckDB transaction. Plain functions: they run the same in a thread, a proces
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -44,10 +46,9 @@ def parse_all(items: list[tuple[str, bytes]]) -> list[tuple[ParseResult, bytes]]
     return [(parse_article(key, raw), raw) for key, raw in items]
 
 
-def process_chunk(
-    source: Source, keys: list[str], workers: int, stage_dir: Path, index: int
-) -> ChunkOutcome:
-    items = fetch_all(source, keys, workers)
+def stage_chunk(items: list[tuple[str, bytes]], stage_dir: Path, index: int) -> ChunkOutcome:
+    """Parse fetched objects and write their rows as Parquet; only the small checks frame comes
+    back, so a worker process returns little over the pipe."""
     frames = build_frames(parse_all(items))
     files: dict[str, Path] = {}
     for name, frame in (
@@ -65,3 +66,37 @@ def process_chunk(
         files=files,
         fetched_bytes=sum(len(raw) for _, raw in items),
     )
+
+
+def _warm_worker() -> None:
+    from newsetl.language import warm_up
+
+    warm_up()
+
+
+@lru_cache(maxsize=1)
+def parse_pool(processes: int) -> ProcessPoolExecutor:
+    """Parsing is CPU-bound Python: a pool of worker processes uses every core while the
+    calling threads keep fetching. One pool per process, started on first use; `spawn` because
+    the caller runs threads (Prefect's), which `fork` does not copy safely."""
+    return ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_warm_worker,
+    )
+
+
+def process_chunk(
+    source: Source,
+    keys: list[str],
+    workers: int,
+    stage_dir: Path,
+    index: int,
+    parse_processes: int = 0,
+) -> ChunkOutcome:
+    """Fetch a chunk, then parse and stage it: in a worker process when `parse_processes` > 0,
+    in this thread otherwise (on a Dask worker, which is already a process of its own)."""
+    items = fetch_all(source, keys, workers)
+    if parse_processes > 0:
+        return parse_pool(parse_processes).submit(stage_chunk, items, stage_dir, index).result()
+    return stage_chunk(items, stage_dir, index)

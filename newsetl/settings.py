@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +34,12 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(60.0, ge=0.0, description="Seconds to wait for another writer.")
     reports_dir: Path = Field(Path("reports"), description="GX context and Data Docs.")
     expectations_dir: Path = Field(PROJECT_ROOT / "expectations")
+    parse_processes: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=0,
+        le=64,
+        description="Worker processes that parse; 0 parses in the fetching thread.",
+    )
     task_runner: Literal["threads", "dask"] = "threads"
     dask_address: str | None = None
 
@@ -65,4 +72,5 @@ class Settings(BaseSettings):
             "critical_threshold": self.critical_threshold,
             "lock_timeout": self.lock_timeout,
             "reports_dir": str(self.reports_dir),
+            "parse_processes": self.parse_processes,
         }

@@ -43,6 +43,8 @@ def fetch_and_parse(
     settings: Settings, keys: list[str], stage_dir: Path, index: int
 ) -> ChunkOutcome:
     source = open_source(settings.source, settings.endpoint_url, max_connections=settings.workers)
-    outcome = process_chunk(source, keys, settings.workers, stage_dir, index)
+    outcome = process_chunk(
+        source, keys, settings.workers, stage_dir, index, settings.parse_processes
+    )
     get_run_logger().info("chunk %d: %d objects, %d bytes", index, len(keys), outcome.fetched_bytes)
     return outcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -39,10 +40,21 @@ def quality_engine(suites_dir: Path, gx_root: Path) -> QualityEngine:
     return QualityEngine(suites_dir=suites_dir, gx_root=gx_root)
 
 
+_engine_lock = threading.Lock()
+
+
 def engine_for(settings: Settings) -> QualityEngine:
-    return quality_engine(
-        settings.expectations_dir.resolve(), (settings.reports_dir / "gx").resolve()
-    )
+    """Built once; the lock makes a validation wait for a build already under way."""
+    with _engine_lock:
+        return quality_engine(
+            settings.expectations_dir.resolve(), (settings.reports_dir / "gx").resolve()
+        )
+
+
+@task(name="prepare-quality", cache_policy=NO_CACHE)
+def prepare_quality(settings: Settings) -> None:
+    """Build the GX context (and pay GX's import) while the chunks are being fetched."""
+    engine_for(settings)
 
 
 @dataclass
