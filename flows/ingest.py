@@ -159,11 +159,13 @@ def ingest_news(
         writer_lock(settings.db, settings.lock_timeout),
         staging(settings, summary.run_id) as stage,
     ):
-        engine = prepare_quality.submit(settings)  # GX imports slowly: overlap it with the fetch
+        # GX imports slowly: build its context while the chunks are fetched (in this process).
+        engine = prepare_quality.submit(settings) if parse_processes != 0 else None
         state, live_hashes = open_warehouse(settings)
         listing = list_objects(settings)
         plan = plan_changes(listing.matched, state, settings.full_refresh)
         count_plan(summary, plan, len(listing.ignored))
         summary = process_plan(settings, summary, listing.matched, plan, live_hashes, stage)
-        engine.wait()
+        if engine is not None:
+            engine.wait()
     return finish(settings, summary)

@@ -119,6 +119,16 @@ def run(
     reports_dir: Annotated[
         Path | None, typer.Option(help="GX context and Data Docs. [default: reports]")
     ] = None,
+    task_runner: Annotated[
+        str | None,
+        typer.Option(
+            help="threads, or dask for fetch-and-parse on a Dask cluster. [default: threads]"
+        ),
+    ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(help="tcp://HOST:PORT of a Dask scheduler; without it, a local cluster."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Ingest new and changed objects from SOURCE into the warehouse.
@@ -136,6 +146,8 @@ def run(
         critical_threshold=critical_threshold,
         lock_timeout=lock_timeout,
         reports_dir=reports_dir,
+        task_runner=task_runner,
+        dask_address=dask_address,
     )
 
     from newsetl.source import SourceError, open_source
@@ -149,11 +161,13 @@ def run(
 
     quiet_prefect(verbose)
     from flows.ingest import RunFailed, ingest_news
+    from flows.runners import with_runner
     from newsetl import progress
 
+    flow, overrides = with_runner(ingest_news, settings)
     with _progress_bar() as callback, progress.reporting(callback):
         try:
-            summary = ingest_news(**settings.flow_parameters())
+            summary = flow(**{**settings.flow_parameters(), **overrides})
         except RunFailed as exc:
             summary = exc.summary
         except (SourceError, WarehouseError) as exc:
