@@ -50,6 +50,21 @@ def quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+def warm_quality(settings: Settings) -> None:
+    """Import GX and build its context in a thread while Prefect starts: both take seconds, and
+    Prefect's ephemeral server runs in a process of its own, so they overlap."""
+    import threading
+
+    from newsetl.quality import shared_engine
+
+    threading.Thread(
+        target=shared_engine,
+        args=(settings.expectations_dir, settings.reports_dir / "gx"),
+        name="warm-quality",
+        daemon=True,
+    ).start()
+
+
 def check_db_path(db: Path) -> None:
     from newsetl.warehouse import WarehouseError
 
@@ -160,6 +175,7 @@ def run(
         raise fail(str(exc)) from None
 
     quiet_prefect(verbose)
+    warm_quality(settings)
     from flows.ingest import RunFailed, ingest_news
     from flows.runners import with_runner
     from newsetl import progress

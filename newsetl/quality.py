@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +102,21 @@ class ValidationReport:
     def failed(self, severity: str) -> list[ExpectationOutcome]:
         """Failed expectations of this severity, row-level and table-level alike."""
         return [o for o in self.outcomes if not o.success and o.severity == severity]
+
+
+_shared_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _shared(suites_dir: Path, gx_root: Path) -> QualityEngine:
+    return QualityEngine(suites_dir=suites_dir, gx_root=gx_root)
+
+
+def shared_engine(suites_dir: Path, gx_root: Path) -> QualityEngine:
+    """One engine per process and context: importing GX and building the context cost seconds.
+    The lock makes a caller wait for a build already under way instead of racing it."""
+    with _shared_lock:
+        return _shared(Path(suites_dir).resolve(), Path(gx_root).resolve())
 
 
 class QualityEngine:
@@ -441,4 +458,5 @@ __all__ = [
     "QualityError",
     "RowFailure",
     "ValidationReport",
+    "shared_engine",
 ]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 
 import polars as pl
 from prefect import get_run_logger, task
@@ -14,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from newsetl.chunk import ChunkOutcome
 from newsetl.decide import Verdict, decide_rows, verdict
-from newsetl.quality import QualityEngine, ValidationReport
+from newsetl.quality import QualityEngine, ValidationReport, shared_engine
 from newsetl.rows import CHECK_SCHEMA, mark_duplicates
 from newsetl.settings import Settings
 
@@ -34,21 +31,8 @@ VALIDATED_COLUMNS = [
 ]
 
 
-@lru_cache(maxsize=4)
-def quality_engine(suites_dir: Path, gx_root: Path) -> QualityEngine:
-    """One GX context per process: building it (and importing GX) is the expensive part."""
-    return QualityEngine(suites_dir=suites_dir, gx_root=gx_root)
-
-
-_engine_lock = threading.Lock()
-
-
 def engine_for(settings: Settings) -> QualityEngine:
-    """Built once; the lock makes a validation wait for a build already under way."""
-    with _engine_lock:
-        return quality_engine(
-            settings.expectations_dir.resolve(), (settings.reports_dir / "gx").resolve()
-        )
+    return shared_engine(settings.expectations_dir, settings.reports_dir / "gx")
 
 
 @task(name="prepare-quality", cache_policy=NO_CACHE)

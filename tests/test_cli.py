@@ -140,3 +140,36 @@ def test_second_writer_waits_then_fails_cleanly(
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (5,)
         assert con.execute("SELECT count(*) FROM ingest_runs").fetchone() == (1,)
+
+
+def test_quarantine_list_and_report_show_what_is_held_and_why(
+    cli, moto, s3, bucket: str, warehouse_dir: Path
+) -> None:
+    db = warehouse_dir / "news.duckdb"
+    s3.put_object(Bucket=bucket, Key="incoming/бос файл.txt", Body=b"  \n ")
+    reports = warehouse_dir / "reports"
+    args = ["run", "--source", f"s3://{bucket}/incoming/", "--db", str(db)]
+    assert cli(*args, "--endpoint-url", moto.url, "--reports-dir", str(reports)).returncode == 0
+
+    held = cli("quarantine", "list", "--db", str(db), env={"COLUMNS": "200"})
+    assert held.returncode == 0, held.stderr
+    assert "incoming/бос файл.txt" in held.stdout
+    assert "content_not_empty" in held.stdout
+    assert "1 held" in held.stdout
+
+    report = cli("report", "--db", str(db), "--reports-dir", str(reports), env={"COLUMNS": "200"})
+    assert report.returncode == 0, report.stderr
+    run_id = table(db, "SELECT run_id FROM ingest_runs")[0][0]
+    assert run_id in report.stdout
+    assert "content_not_empty" in report.stdout and "False" in report.stdout
+    assert str((reports / "data_docs" / "index.html").resolve()) in report.stdout
+
+    retry = cli("quarantine", "retry", "--db", str(db), "--reports-dir", str(reports))
+    assert retry.returncode == 0, retry.stderr
+    assert "0 moved to articles, 1 still held" in retry.stdout
+
+
+def test_report_on_a_missing_warehouse_is_one_line(cli, warehouse_dir: Path) -> None:
+    result = cli("report", "--db", str(warehouse_dir / "nope.duckdb"))
+    assert result.returncode == 1
+    assert "warehouse not found" in one_line_error(result)
