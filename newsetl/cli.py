@@ -189,6 +189,8 @@ def run(
         except (SourceError, WarehouseError) as exc:
             raise fail(str(exc)) from None
     console.print(summary_table(summary))
+    if summary.snapshot:
+        console.print(f"Snapshot for analysts: {summary.snapshot}")
     if summary.data_docs:
         console.print(f"Data Docs: {summary.data_docs}")
     if not summary.ok:

@@ -16,6 +16,7 @@ from rich.console import Console
 from newsetl.devs3 import demo_credentials, moto_server, upload_dir
 from newsetl.display import relation_table
 from newsetl.settings import PROJECT_ROOT
+from newsetl.snapshot import snapshot_path
 from newsetl.warehouse import sql_file
 
 BUCKET, PREFIX = "news-raw", "incoming/"
@@ -50,7 +51,7 @@ def main() -> int:
         code = subprocess.call(command, env=env, cwd=PROJECT_ROOT)
     if code != 0:
         return code
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(snapshot_path(db)), read_only=True) as con:
         for name in EXAMPLES:
             relation = con.sql(sql_file(f"examples/{name}.sql"))
             console.print(relation_table(f"sql/examples/{name}.sql", relation))

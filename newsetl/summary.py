@@ -48,6 +48,7 @@ class RunSummary:
     warnings: int = 0
     finished_at: datetime | None = None
     data_docs: str | None = None
+    snapshot: str | None = None  # the read-only copy analysts open
     failed_expectations: list[dict] = field(default_factory=list)
     worst_rows: list[dict] = field(default_factory=list)
 
@@ -118,6 +119,8 @@ class RunSummary:
             ]
         else:
             lines.append("None.")
+        if self.snapshot:
+            lines += ["", f"Analysts' snapshot: `{self.snapshot}`"]
         if self.data_docs:
             lines += ["", f"Data Docs: `{self.data_docs}`"]
         return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from newsetl import warehouse
+from newsetl import search, snapshot, warehouse
 from newsetl.chunk import STAGED_TABLES, ChunkOutcome
 from newsetl.quality import ValidationReport
 from newsetl.settings import Settings
@@ -71,7 +71,20 @@ def load_run(
             dq_rows=dq_frame(summary.run_id, reports),
             loaded=loaded,
         )
+        # Search is rebuilt after the commit: a failed rebuild never costs a loaded run, and
+        # analysts only see it through the snapshot published next.
+        changed = loaded and (summary.loaded + summary.quarantined + summary.deleted) > 0
+        if changed or not search.search_index_present(con):
+            search.refresh_search_index(con)
     finally:
         con.close()
-    get_run_logger().info("run %s written to %s (%s)", summary.run_id, settings.db, summary.status)
+    published = snapshot.publish_snapshot(settings.db, timeout=settings.lock_timeout)
+    get_run_logger().info(
+        "run %s written to %s (%s), snapshot %s",
+        summary.run_id,
+        settings.db,
+        summary.status,
+        published,
+    )
+    summary.snapshot = str(published)
     return summary
