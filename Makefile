@@ -37,7 +37,10 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: lint chromium web/node_modules
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2
+
+serve: $(BIN)/newsetl
+	$(BIN)/python -m newsetl.serve
 
 bench: $(BIN)/newsetl
 	$(BIN)/python -m bench.run --n $(N)

@@ -1,13 +1,14 @@
 """The daily report flow: rebuild the GX Data Docs and publish a quality summary artifact.
 
-It only reads the warehouse (read-only connection), so it can run while nothing else writes it;
-what it writes is the reports folder, hence its own deployment concurrency limit.
+It opens the warehouse read-only (waiting while an ingest holds the file), so it needs no
+writer lock; what it writes is the reports folder, hence its own deployment concurrency limit.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -25,8 +26,9 @@ from newsetl.settings import Settings
 from tasks.report import build_data_docs
 
 
-def _query(con, name: str, **params: object) -> list[dict]:
-    cursor = con.execute(warehouse.sql_file(f"reports/{name}.sql"), params)
+def _query(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[dict]:
+    """Run sql/quality/NAME.sql with named parameters; rows as dicts."""
+    cursor = con.execute(warehouse.sql_file(f"quality/{name}.sql"), params)
     return records([column[0] for column in cursor.description], cursor.fetchall())
 
 
