@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,13 +35,15 @@ class RunFailed(RuntimeError):
 
 
 @contextmanager
-def staging(settings: Settings, run_id: str):
+def exclusive_run(settings: Settings, run_id: str) -> Iterator[Path]:
+    """The writer lock for the whole run, and a staging folder that is gone afterwards."""
     stage_dir = settings.staging_dir / run_id
-    stage_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        yield stage_dir
-    finally:
-        shutil.rmtree(stage_dir, ignore_errors=True)
+    with writer_lock(settings.db, settings.lock_timeout):
+        stage_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            yield stage_dir
+        finally:
+            shutil.rmtree(stage_dir, ignore_errors=True)
 
 
 def count_plan(summary: RunSummary, plan: pl.DataFrame, ignored: int) -> None:
@@ -155,10 +158,7 @@ def ingest_news(
         **({} if parse_processes is None else {"parse_processes": parse_processes}),
     )
     summary = new_summary(settings)
-    with (
-        writer_lock(settings.db, settings.lock_timeout),
-        staging(settings, summary.run_id) as stage,
-    ):
+    with exclusive_run(settings, summary.run_id) as stage:
         # GX imports slowly: build its context while the chunks are fetched (in this process).
         engine = prepare_quality.submit(settings) if parse_processes != 0 else None
         state, live_hashes = open_warehouse(settings)

@@ -7,12 +7,11 @@ from pathlib import Path
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.ingest import count_plan, finish, new_summary, process_plan, staging
+from flows.ingest import count_plan, exclusive_run, finish, new_summary, process_plan
 from newsetl.plan import plan_retry
 from newsetl.settings import Settings
 from newsetl.source import QuarantineSource
 from newsetl.summary import RunSummary
-from newsetl.warehouse import writer_lock
 from tasks.fetch import list_objects
 from tasks.state import open_warehouse
 
@@ -35,10 +34,7 @@ def retry_quarantine(
         reports_dir=Path(reports_dir),
     )
     summary = new_summary(settings)
-    with (
-        writer_lock(settings.db, settings.lock_timeout),
-        staging(settings, summary.run_id) as stage,
-    ):
+    with exclusive_run(settings, summary.run_id) as stage:
         state, live_hashes = open_warehouse(settings)
         listing = list_objects(settings)
         if listing.matched.is_empty():
