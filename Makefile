@@ -42,8 +42,10 @@ test: lint chromium web/node_modules
 serve: $(BIN)/newsetl
 	$(BIN)/python -m newsetl.serve
 
-bench: $(BIN)/newsetl
-	$(BIN)/python -m bench.run --n $(N)
+BUCKET_N ?= 20000
+bench: $(BIN)/newsetl web/node_modules
+	$(BIN)/uv sync --frozen --group bench --inexact --quiet  # dlt and psutil: bench only
+	$(BIN)/python -m bench.run --n $(N) --bucket-n $(BUCKET_N)
 
 clean:
 	rm -rf warehouse reports .prefect .pytest_cache

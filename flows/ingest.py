@@ -23,7 +23,8 @@ from tasks.fetch import fetch_and_parse, list_objects
 from tasks.load import load_run
 from tasks.report import build_data_docs, publish_summary
 from tasks.state import open_warehouse
-from tasks.validate import prepare_quality, validate_run
+from tasks.validate import validate_run
+from tasks.warm import warm_up
 
 
 class RunFailed(RuntimeError):
@@ -159,13 +160,13 @@ def ingest_news(
     )
     summary = new_summary(settings)
     with exclusive_run(settings, summary.run_id) as stage:
-        # GX imports slowly: build its context while the chunks are fetched (in this process).
-        engine = prepare_quality.submit(settings) if parse_processes != 0 else None
+        # On Dask (parse_processes 0) the warm-up would land on a worker: nothing to gain there.
+        warming = warm_up.submit(settings) if settings.parse_processes > 0 else None
         state, live_hashes = open_warehouse(settings)
         listing = list_objects(settings)
         plan = plan_changes(listing.matched, state, settings.full_refresh)
         count_plan(summary, plan, len(listing.ignored))
         summary = process_plan(settings, summary, listing.matched, plan, live_hashes, stage)
-        if engine is not None:
-            engine.wait()
+        if warming is not None:
+            warming.wait()
     return finish(settings, summary)

@@ -7,6 +7,7 @@ one DuckDB transaction. Plain functions: they run the same in a thread, a proces
 from __future__ import annotations
 
 import multiprocessing
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -79,11 +80,16 @@ def parse_pool(processes: int) -> ProcessPoolExecutor:
     """Parsing is CPU-bound Python: a pool of worker processes uses every core while the
     calling threads keep fetching. One pool per process, started on first use; `spawn` because
     the caller runs threads (Prefect's), which `fork` does not copy safely."""
-    return ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=processes,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_warm_worker,
     )
+    # The executor spawns workers one submission at a time; start them all now, while the
+    # source is being listed, rather than in the middle of the first chunks.
+    for _ in range(processes):
+        pool.submit(time.sleep, 0.1)
+    return pool
 
 
 def process_chunk(

@@ -51,8 +51,9 @@ def quiet_prefect(verbose: bool) -> None:
 
 
 def warm_quality(settings: Settings) -> None:
-    """Import GX and build its context in a thread while Prefect starts: both take seconds, and
-    Prefect's ephemeral server runs in a process of its own, so they overlap."""
+    """Import GX and build its context in a thread while Prefect's ephemeral server boots: both
+    take seconds, and the server is a process of its own, so they overlap. Started after
+    Prefect's own import, which would otherwise compete with it for the interpreter."""
     import threading
 
     from newsetl.quality import shared_engine
@@ -175,10 +176,11 @@ def run(
         raise fail(str(exc)) from None
 
     quiet_prefect(verbose)
-    warm_quality(settings)
     from flows.ingest import RunFailed, ingest_news
     from flows.runners import with_runner
     from newsetl import progress
+
+    warm_quality(settings)
 
     flow, overrides = with_runner(ingest_news, settings)
     with _progress_bar() as callback, progress.reporting(callback):

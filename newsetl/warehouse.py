@@ -63,9 +63,18 @@ def writer_lock(db: Path, timeout: float) -> Iterator[None]:
 
 
 def connect(
-    db: Path, *, read_only: bool = False, timeout: float = 30.0
+    db: Path, *, read_only: bool = False, timeout: float = 30.0, memory_limit: str | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, retrying while another process (a reader holding it open) has it."""
+    """Open the warehouse, retrying while another process (a reader holding it open) has it.
+    `memory_limit` caps DuckDB's buffer pool (by default 80% of RAM), so a large load spills
+    to disk instead of growing the process with the corpus."""
+    con = _connect(db, read_only=read_only, timeout=timeout)
+    if memory_limit:
+        con.execute("SET memory_limit = ?", [memory_limit])
+    return con
+
+
+def _connect(db: Path, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + timeout
     delay = 0.05
     if not read_only:

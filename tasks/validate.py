@@ -35,12 +35,6 @@ def engine_for(settings: Settings) -> QualityEngine:
     return shared_engine(settings.expectations_dir, settings.reports_dir / "gx")
 
 
-@task(name="prepare-quality", cache_policy=NO_CACHE)
-def prepare_quality(settings: Settings) -> None:
-    """Build the GX context (and pay GX's import) while the chunks are being fetched."""
-    engine_for(settings)
-
-
 @dataclass
 class Validation:
     decisions: pl.DataFrame

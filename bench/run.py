@@ -1,0 +1,622 @@
+"""The end-to-end bench: `python -m bench.run --n N [--bucket-n M] [--out FILE]`.
+
+One corpus (bench/corpus.py), every step in its own fresh process (bench/measure.py), newsetl
+set against the limits of the machine and the endpoint (raw read, raw fetch, list only), its own
+fixed cost, and dlt as the peer. Writes a JSON record and prints a table plus its markdown.
+
+What is measured and how (details in bench/measure.py):
+- wall: process start to exit, as a user would time the command (imports and Prefect start
+  included); newsetl's own started/finished times from `ingest_runs` are shown as "flow".
+- peak RSS: of the process started (for `newsetl run`, the flow process), from the kernel's
+  high-water mark. Prefect's ephemeral API server and newsetl's parse workers are children of
+  it: they are not in "RSS" but in "tree" (peak summed PSS of the process and all its
+  descendants) and, per process, in the JSON.
+- The corpus is written just before the runs, so every directory step reads from page cache.
+- Targets are reported, never enforced: the exit code is 0 unless a step could not be run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from bench.corpus import CorpusStats, generate, upload
+from bench.measure import Measurement, measure
+from newsetl.devs3 import MotoServer, free_port, moto_server
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+BUCKET, PREFIX = "bench", "corpus/"
+# Placeholders moto accepts; set explicitly so that no real key in the environment is ever sent.
+MOTO_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "moto-local",
+    "AWS_SECRET_ACCESS_KEY": "moto-local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+MB = 1024 * 1024
+PACKAGES = (
+    "newsetl",
+    "prefect",
+    "duckdb",
+    "polars",
+    "pyarrow",
+    "great-expectations",
+    "lingua-language-detector",
+    "boto3",
+    "moto",
+    "dlt",
+    "s3fs",
+    "psutil",
+)
+
+# Targets (limits); their values are computed in `targets()`.
+STEADY_MIN = 4_000.0  # articles/s, directory source, wall minus the fixed cost
+DLT_DIR_MAX = 0.4  # newsetl wall / dlt wall, same directory
+BUCKET_MAX = 1.25  # newsetl wall / raw fetch wall, same objects
+INCREMENTAL_MAX = 1.2  # rerun wall / (list-only wall + fixed cost)
+RSS_SCALE_MAX = 1.25  # peak RSS at 4x the articles / at 1x
+FIXED_MAX = 12.0  # seconds, the aim for an empty run (ephemeral; the server run is shown too)
+
+
+@dataclass
+class Plan:
+    n: int
+    bucket_n: int
+    seed: int
+    scale_n: int  # the other size of the RSS scaling pair
+    work: Path
+
+    @property
+    def rss_pair(self) -> tuple[str, str]:
+        """(step at 1x, step at 4x)."""
+        if self.scale_n > self.n:
+            return "newsetl dir", "newsetl dir scale"
+        return "newsetl dir scale", "newsetl dir"
+
+
+# --- environment ----------------------------------------------------------------------------
+
+
+def base_env(work: Path) -> dict[str, str]:
+    """What every step sees: placeholder AWS keys for moto, no real endpoint or profile, no
+    Prefect API (ephemeral mode unless a step sets one), no telemetry, the bench's own homes."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PREFECT_API_URL", "AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN")
+        and not k.startswith("NEWSETL_")
+    }
+    env.update(MOTO_CREDENTIALS)
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "PREFECT_HOME": str(work / "prefect-home"),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+            "DLT_DATA_DIR": str(work / "dlt-home"),
+            "DO_NOT_TRACK": "1",
+        }
+    )
+    return env
+
+
+def step_dir(plan: Plan, name: str) -> Path:
+    path = plan.work / "steps" / name.replace(" ", "-")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+
+def run_baseline(plan: Plan, name: str, *args: str) -> Measurement:
+    cwd = step_dir(plan, name)
+    command = [sys.executable, "-m", "bench.measure", *args]
+    return measure(name, command, env=base_env(plan.work), cwd=cwd)
+
+
+def run_newsetl(
+    plan: Plan,
+    name: str,
+    source: str,
+    *,
+    endpoint: str | None = None,
+    db: Path | None = None,
+    api_url: str | None = None,
+) -> Measurement:
+    """`newsetl run` as a user types it, then its own record from `ingest_runs`."""
+    cwd = step_dir(plan, name)
+    db = db or cwd / "warehouse.duckdb"
+    command = [str(BIN / "newsetl"), "run", "--source", source, "--db", str(db)]
+    command += ["--reports-dir", str(cwd / "reports")]
+    if endpoint:
+        command += ["--endpoint-url", endpoint]
+    env = base_env(plan.work)
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    result = measure(name, command, env=env, cwd=cwd)
+    result.result = last_run(db)
+    return result
+
+
+def last_run(db: Path) -> dict | None:
+    import duckdb
+
+    if not db.is_file():
+        return None
+    query = (
+        "SELECT status, listed, unchanged, new, loaded, quarantined, warnings, message, "
+        "started_at, finished_at FROM ingest_runs ORDER BY started_at DESC LIMIT 1"
+    )
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            relation = con.execute(query)
+            row = relation.fetchone()
+            names = [d[0] for d in relation.description]
+    except duckdb.Error as exc:
+        return {"error": str(exc)}
+    if row is None:
+        return None
+    record = dict(zip(names, row, strict=True))
+    record["flow_seconds"] = round(
+        (record.pop("finished_at") - record.pop("started_at")).total_seconds(), 3
+    )
+    return record
+
+
+@contextmanager
+def prefect_server(plan: Plan, timeout: float = 180.0) -> Iterator[str]:
+    """A real `prefect server start` with its own home; yields PREFECT_API_URL, always stopped."""
+    port = free_port()
+    env = base_env(plan.work)
+    env["PREFECT_HOME"] = str(plan.work / "prefect-server-home")
+    log = open(plan.work / "prefect-server.log", "wb")  # noqa: SIM115 - closed in finally
+    command = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--no-ui", "--analytics-off"]
+    process = subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        wait_healthy(url, process, timeout)
+        yield url
+    finally:
+        stop_group(process)
+        log.close()
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"prefect server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"prefect server did not answer on {url} within {timeout:.0f} s")
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the process group we started, SIGKILL after 20 s."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+# --- the bench ------------------------------------------------------------------------------
+
+
+def prepare(plan: Plan) -> dict[str, CorpusStats]:
+    """The corpus at N, its first bucket-n files (the same articles), and the scale size."""
+    corpora = {}
+    for name, size in (("dir", plan.n), ("bucket", plan.bucket_n), ("scale", plan.scale_n)):
+        say(f"writing corpus {name}: {size:,} files")
+        corpora[name] = generate(plan.work / f"corpus-{name}", size, plan.seed)
+    exclude = plan.work / "non-utf8.json"
+    exclude.write_text(json.dumps(sorted(corpora["dir"].non_utf8)))
+    return corpora
+
+
+def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bool) -> None:
+    """Every measured step, in an order that needs each server only once; fills `steps`."""
+    corpus_dir = str(plan.work / "corpus-dir")
+    empty = plan.work / "empty"
+    empty.mkdir()
+
+    def record(m: Measurement) -> None:
+        steps[m.name] = m
+        say(f"{m.name}: {m.wall:.1f} s, rc {m.returncode}, RSS {m.rss_process / MB:.0f} MB")
+
+    record(run_baseline(plan, "raw read", "raw-read", corpus_dir))
+    non_utf8 = str(plan.work / "non-utf8.json")
+    record(run_baseline(plan, "duckdb read_text", "duckdb-text", corpus_dir, non_utf8))
+    record(run_baseline(plan, "duckdb read_blob", "duckdb-blob", corpus_dir))
+    # Warm-up: the first ephemeral start in a new PREFECT_HOME migrates its database.
+    extra["warmup"] = run_newsetl(plan, "newsetl warmup", str(empty)).as_dict()
+    record(run_newsetl(plan, "newsetl empty", str(empty)))
+    record(run_newsetl(plan, "newsetl dir", corpus_dir))
+    record(run_newsetl(plan, "newsetl dir scale", str(plan.work / "corpus-scale")))
+
+    with moto_server() as moto:
+        extra["upload_seconds"] = timed_upload(plan, moto)
+        bucket_url = f"s3://{BUCKET}/{PREFIX}"
+        record(run_baseline(plan, "raw fetch", "raw-fetch", BUCKET, PREFIX, moto.url))
+        record(run_baseline(plan, "list only", "list-only", BUCKET, PREFIX, moto.url))
+        record(run_newsetl(plan, "newsetl bucket", bucket_url, endpoint=moto.url))
+        db = step_dir(plan, "newsetl bucket") / "warehouse.duckdb"
+        record(run_newsetl(plan, "newsetl incremental", bucket_url, endpoint=moto.url, db=db))
+        if with_dlt:
+            dlt_db = str(step_dir(plan, "dlt bucket") / "dlt.duckdb")
+            workdir = str(step_dir(plan, "dlt bucket"))
+            record(run_baseline(plan, "dlt bucket", "dlt", bucket_url, dlt_db, workdir, moto.url))
+
+    with prefect_server(plan) as api_url:
+        record(run_newsetl(plan, "newsetl empty server", str(empty), api_url=api_url))
+
+    if with_dlt:
+        workdir = step_dir(plan, "dlt dir")
+        dlt_db = str(workdir / "dlt.duckdb")
+        record(run_baseline(plan, "dlt dir", "dlt", corpus_dir, dlt_db, str(workdir)))
+
+
+def moto_client(moto: MotoServer):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=moto.url,
+        aws_access_key_id=MOTO_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=MOTO_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=MOTO_CREDENTIALS["AWS_DEFAULT_REGION"],
+        config=Config(max_pool_connections=32, retries={"mode": "standard"}),
+    )
+
+
+def timed_upload(plan: Plan, moto: MotoServer) -> float:
+    started = time.perf_counter()
+    count = upload(plan.work / "corpus-bucket", moto_client(moto), BUCKET, PREFIX, workers=32)
+    seconds = round(time.perf_counter() - started, 2)
+    say(f"uploaded {count:,} objects in {seconds:.1f} s")
+    return seconds
+
+
+# --- targets and report ---------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    step: str
+    name: str
+    value: float | None
+    limit: float
+    higher_is_better: bool = False
+    unit: str = ""
+
+    @property
+    def ok(self) -> bool | None:
+        if self.value is None:
+            return None
+        return self.value >= self.limit if self.higher_is_better else self.value <= self.limit
+
+    def describe(self) -> str:
+        sign = "≥" if self.higher_is_better else "≤"
+        return f"{self.name} {sign} {self.limit:g}{self.unit}"
+
+
+def wall(steps: dict[str, Measurement], name: str) -> float | None:
+    step = steps.get(name)
+    return step.wall if step is not None else None
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
+
+
+def targets(plan: Plan, steps: dict[str, Measurement]) -> list[Target]:
+    fixed = wall(steps, "newsetl empty")
+    dir_wall = wall(steps, "newsetl dir")
+    steady = None
+    if fixed is not None and dir_wall is not None and dir_wall > fixed:
+        steady = plan.n / (dir_wall - fixed)
+    listing = wall(steps, "list only")
+    floor = listing + fixed if listing is not None and fixed is not None else None
+    small, large = (steps.get(name) for name in plan.rss_pair)
+    rss = ratio(large.rss_process, small.rss_process) if small and large else None
+    bucket = ratio(wall(steps, "newsetl bucket"), wall(steps, "raw fetch"))
+    server = wall(steps, "newsetl empty server")
+    return [
+        Target("newsetl dir", "steady articles/s", steady, STEADY_MIN, higher_is_better=True),
+        Target(
+            "newsetl dir", "wall / dlt dir", ratio(dir_wall, wall(steps, "dlt dir")), DLT_DIR_MAX
+        ),
+        Target("newsetl bucket", "wall / raw fetch", bucket, BUCKET_MAX),
+        Target(
+            "newsetl incremental",
+            "wall / (list only + fixed)",
+            ratio(wall(steps, "newsetl incremental"), floor),
+            INCREMENTAL_MAX,
+        ),
+        Target(plan.rss_pair[1], "RSS 4x / 1x", rss, RSS_SCALE_MAX),
+        Target("newsetl empty", "fixed cost", fixed, FIXED_MAX, unit=" s"),
+        Target("newsetl empty server", "fixed cost", server, FIXED_MAX, unit=" s"),
+    ]
+
+
+def step_size(plan: Plan, name: str) -> int:
+    if "empty" in name:
+        return 0
+    if "bucket" in name or name in ("raw fetch", "list only", "newsetl incremental"):
+        return plan.bucket_n
+    if "scale" in name:
+        return plan.scale_n
+    return plan.n
+
+
+STEP_ORDER = (
+    "raw read",
+    "duckdb read_text",
+    "duckdb read_blob",
+    "raw fetch",
+    "list only",
+    "newsetl empty",
+    "newsetl empty server",
+    "newsetl dir",
+    "newsetl dir scale",
+    "newsetl bucket",
+    "newsetl incremental",
+    "dlt dir",
+    "dlt bucket",
+)
+
+LABELS = {
+    "raw read": "raw read, directory (local limit)",
+    "duckdb read_text": "DuckDB read_text, directory (UTF-8 files)",
+    "duckdb read_blob": "DuckDB read_blob, directory",
+    "raw fetch": "raw fetch, bucket, 32 threads (S3 limit)",
+    "list only": "list only, bucket (ListObjectsV2)",
+    "newsetl empty": "newsetl, empty source, ephemeral (fixed cost)",
+    "newsetl empty server": "newsetl, empty source, running server",
+    "newsetl dir": "newsetl full, directory",
+    "newsetl dir scale": "newsetl full, directory (RSS scale)",
+    "newsetl bucket": "newsetl full, bucket",
+    "newsetl incremental": "newsetl incremental, bucket, nothing changed",
+    "dlt dir": "dlt filesystem → duckdb, directory",
+    "dlt bucket": "dlt filesystem → duckdb, bucket",
+}
+
+
+def rows(plan: Plan, steps: dict[str, Measurement], goals: list[Target]) -> list[list[str]]:
+    """One row per step; a step with several targets gets continuation rows."""
+    table = []
+    for name in STEP_ORDER:
+        step = steps.get(name)
+        if step is None:
+            continue
+        n = step_size(plan, name)
+        rate = f"{n / step.wall:,.0f}" if n and step.wall else "–"
+        rss = f"{step.rss_process / MB:,.0f}"
+        if step.rss_tree > step.rss_process * 1.05:
+            rss += f" ({step.rss_tree / MB:,.0f} tree)"
+        expected = 1 if "empty" in name else 0  # an empty listing fails the batch suite
+        status = "" if step.returncode == expected else f" (exit {step.returncode})"
+        flow = (step.result or {}).get("flow_seconds")
+        flow_cell = "" if flow is None else f"{flow:,.1f}"
+        cells = [LABELS[name] + status, f"{n:,}", f"{step.wall:,.1f}", flow_cell, rate, rss]
+        mine = [g for g in goals if g.step == name] or [None]
+        for index, goal in enumerate(mine):
+            lead = cells if index == 0 else [""] * len(cells)
+            table.append(lead + target_cells(goal))
+    return table
+
+
+def target_cells(goal: Target | None) -> list[str]:
+    if goal is None:
+        return ["", "", ""]
+    value = "n/a" if goal.value is None else f"{goal.value:,.2f}{goal.unit}"
+    verdict = {True: "✓", False: "✗", None: "?"}[goal.ok]
+    return [goal.describe(), value, verdict]
+
+
+RSS_NOTE = (
+    'Peak RSS is the process started (for newsetl, the flow process); "tree" adds its '
+    "descendants at their joint peak: Prefect's ephemeral API server and newsetl's parse worker "
+    "processes. Wall is process start to exit. Flow is `finished_at - started_at` from "
+    "`ingest_runs`: listing, fetch, parse and validation only (newsetl stamps finished_at before "
+    "the load transaction, search index, snapshot and Data Docs; imports and Prefect start are "
+    "outside too). The corpus is in page cache."
+)
+HEADERS = [
+    "step",
+    "articles",
+    "wall s",
+    "flow s",
+    "articles/s",
+    "peak RSS MB",
+    "target",
+    "value",
+    "ok",
+]
+
+
+def print_table(plan: Plan, table: list[list[str]], facts: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    title = f"newsetl bench: N={plan.n:,}, bucket-n={plan.bucket_n:,}, {facts['machine']}"
+    out = Table(title=title, header_style="bold")
+    for header in HEADERS:
+        out.add_column(header, justify="left" if header in ("step", "target") else "right")
+    for row in table:
+        out.add_row(*row)
+    # Piped output would otherwise be cut to 80 columns and wrap every cell.
+    Console(width=None if sys.stdout.isatty() else 180).print(out)
+
+
+def markdown(plan: Plan, table: list[list[str]], facts: dict) -> str:
+    lines = [
+        f"N = {plan.n:,} (bucket {plan.bucket_n:,}), {facts['machine']}, "
+        f"Python {facts['python']}, {facts['date'][:10]}",
+        "",
+        "| " + " | ".join(HEADERS) + " |",
+        "|" + "|".join("---" if h in ("step", "target") else "---:" for h in HEADERS) + "|",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in table]
+    lines += ["", RSS_NOTE]
+    return "\n".join(lines)
+
+
+def machine_facts() -> dict:
+    import psutil
+
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    cores = os.cpu_count() or 0
+    memory = psutil.virtual_memory().total
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpu_model": model,
+        "cores": cores,
+        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores,
+        "memory_bytes": memory,
+        "machine": f"{cores} cores {model}, {memory / 1024**3:.0f} GiB",
+        "load_average_start": os.getloadavg(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": {name: version_of(name) for name in PACKAGES},
+        "commit": git_commit(),
+    }
+
+
+def version_of(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def git_commit() -> str | None:
+    """Read-only: which commit the working tree is on (it may carry uncommitted edits)."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        )
+    except OSError:
+        return None
+    return out.stdout.strip() or None
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    temporary.replace(path)
+
+
+def check_bench_group(with_dlt: bool) -> None:
+    """Fail in the first second, not after the corpus and the newsetl runs: a plain `uv sync`
+    (which `make`'s venv rule runs whenever the lock changes) removes the bench group."""
+    needed = ["psutil"] + (["dlt", "s3fs"] if with_dlt else [])
+    missing = [name for name in needed if version_of(name) is None]
+    if missing:
+        sys.exit(
+            f"bench: missing {', '.join(missing)}; install the bench group with "
+            "`.venv/bin/uv sync --frozen --group bench --inexact` (or pass --no-dlt)"
+        )
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="newsetl end-to-end bench")
+    parser.add_argument("--n", type=int, default=100_000, help="articles in the directory corpus")
+    parser.add_argument("--bucket-n", type=int, default=20_000, help="objects in the bucket")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    parser.add_argument("--no-dlt", action="store_true", help="skip the dlt peer steps")
+    args = parser.parse_args()
+    check_bench_group(with_dlt=not args.no_dlt)
+    bucket_n = min(args.bucket_n, args.n)  # the bucket holds a prefix of the same corpus
+    scale_n = args.n * 4 if args.n <= 25_000 else args.n // 4
+
+    started = time.perf_counter()
+    facts = machine_facts()
+    work = Path(tempfile.mkdtemp(prefix="newsetl-bench-"))
+    plan = Plan(args.n, bucket_n, args.seed, scale_n, work)
+    steps: dict[str, Measurement] = {}
+    extra: dict = {}
+    corpora: dict[str, CorpusStats] = {}
+    try:
+        corpora.update(prepare(plan))
+        run_all(plan, steps, extra, with_dlt=not args.no_dlt)
+    except Exception as exc:  # report what was measured, and why the rest is missing
+        extra["error"] = f"{type(exc).__name__}: {exc}"
+        say(f"bench stopped early: {extra['error']}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    facts["load_average_end"] = os.getloadavg()
+    goals = targets(plan, steps)
+    table = rows(plan, steps, goals)
+    total = round(time.perf_counter() - started, 1)
+    write_json(
+        args.out,
+        {
+            "facts": facts,
+            "parameters": {
+                "n": plan.n,
+                "bucket_n": bucket_n,
+                "seed": plan.seed,
+                "scale_n": scale_n,
+            },
+            "corpus": {name: stats.as_dict() for name, stats in corpora.items()},
+            "steps": {name: step.as_dict() for name, step in steps.items()},
+            "extra": extra,
+            "targets": [{**goal.__dict__, "ok": goal.ok} for goal in goals],
+            "rss_counted": RSS_NOTE,
+            "total_seconds": total,
+        },
+    )
+    print_table(plan, table, facts)
+    print()
+    print(markdown(plan, table, facts))
+    say(f"whole bench: {total:.0f} s; JSON in {args.out}")
+    if "error" in extra:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
