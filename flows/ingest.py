@@ -14,7 +14,6 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from newsetl import progress
-from newsetl.decide import worst_rows
 from newsetl.plan import chunks, plan_changes
 from newsetl.settings import Settings
 from newsetl.summary import RunSummary, new_run_id
@@ -47,18 +46,6 @@ def exclusive_run(settings: Settings, run_id: str) -> Iterator[Path]:
             shutil.rmtree(stage_dir, ignore_errors=True)
 
 
-def count_plan(summary: RunSummary, plan: pl.DataFrame, ignored: int) -> None:
-    by_change = dict(plan.group_by("change").len().iter_rows())
-    summary.ignored = ignored
-    summary.listed = ignored + plan.height - by_change.get("deleted", 0)
-    summary.new = by_change.get("new", 0)
-    summary.changed = by_change.get("changed", 0)
-    summary.deleted = by_change.get("deleted", 0)
-    fetched_unchanged = plan.filter(pl.col("process") & (pl.col("change") == "unchanged")).height
-    summary.refreshed = fetched_unchanged
-    summary.unchanged = by_change.get("unchanged", 0) - fetched_unchanged
-
-
 def process_plan(
     settings: Settings,
     summary: RunSummary,
@@ -84,28 +71,16 @@ def process_plan(
         progress.advance("fetch", done, len(keys))
 
     validation = validate_run(settings, summary.run_id, listing, outcomes, live_hashes)
-    decisions = validation.decisions
-    summary.worst_rows = worst_rows(decisions)
-    summary.failed_expectations = [
-        dict(outcome.__dict__)
-        for report in validation.reports
-        for outcome in report.outcomes
-        if not outcome.success
-    ]
-    if validation.verdict.passed:
-        summary.loaded = decisions.filter(pl.col("destination") == "articles").height
-        summary.quarantined = decisions.height - summary.loaded
-        summary.warnings = decisions.filter(
-            (pl.col("destination") == "articles") & (pl.col("warnings").list.len() > 0)
-        ).height
-    else:
-        summary.status = "failed_quality"
-        summary.message = validation.verdict.message
+    summary.record_validation(
+        validation.decisions,
+        [o for report in validation.reports for o in report.outcomes if not o.success],
+        validation.verdict,
+    )
     return load_run(
         settings,
         summary,
         plan,
-        decisions,
+        validation.decisions,
         outcomes,
         validation.reports,
         loaded=validation.verdict.passed,
@@ -165,7 +140,7 @@ def ingest_news(
         state, live_hashes = open_warehouse(settings)
         listing = list_objects(settings)
         plan = plan_changes(listing.matched, state, settings.full_refresh)
-        count_plan(summary, plan, len(listing.ignored))
+        summary.record_plan(plan, ignored=len(listing.ignored))
         summary = process_plan(settings, summary, listing.matched, plan, live_hashes, stage)
         if warming is not None:
             warming.wait()

@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.ingest import count_plan, exclusive_run, finish, new_summary, process_plan
+from flows.ingest import exclusive_run, finish, new_summary, process_plan
 from newsetl.plan import plan_retry
 from newsetl.settings import Settings
 from newsetl.source import QuarantineSource
@@ -41,6 +41,6 @@ def retry_quarantine(
             summary.message = "the quarantine is empty"
             return summary
         plan = plan_retry(listing.matched, state)
-        count_plan(summary, plan, ignored=0)
+        summary.record_plan(plan, ignored=0)
         summary = process_plan(settings, summary, listing.matched, plan, live_hashes, stage)
     return finish(settings, summary)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
+
+from newsetl.decide import Verdict, worst_rows
 
 COUNTS = (
     "listed",
@@ -60,6 +63,33 @@ class RunSummary:
     @property
     def ok(self) -> bool:
         return self.status == "completed"
+
+    def record_plan(self, plan: pl.DataFrame, ignored: int) -> None:
+        """Counts from the plan: what was listed and what changed since the last run."""
+        by_change = dict(plan.group_by("change").len().iter_rows())
+        refreshed = plan.filter(pl.col("process") & (pl.col("change") == "unchanged")).height
+        self.ignored = ignored
+        self.listed = ignored + plan.height - by_change.get("deleted", 0)
+        self.new = by_change.get("new", 0)
+        self.changed = by_change.get("changed", 0)
+        self.deleted = by_change.get("deleted", 0)
+        self.refreshed = refreshed
+        self.unchanged = by_change.get("unchanged", 0) - refreshed
+
+    def record_validation(
+        self, decisions: pl.DataFrame, failed: list[Any], verdict: Verdict
+    ) -> None:
+        """Counts from the decisions; a run that failed its quality gate loads nothing."""
+        self.worst_rows = worst_rows(decisions)
+        self.failed_expectations = [dict(outcome.__dict__) for outcome in failed]
+        if not verdict.passed:
+            self.status = "failed_quality"
+            self.message = verdict.message
+            return
+        to_articles = pl.col("destination") == "articles"
+        self.loaded = decisions.filter(to_articles).height
+        self.quarantined = decisions.height - self.loaded
+        self.warnings = decisions.filter(to_articles & (pl.col("warnings").list.len() > 0)).height
 
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in COUNTS}
