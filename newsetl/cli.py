@@ -83,7 +83,11 @@ def check_db_path(db: Path) -> None:
 
 
 def summary_table(summary) -> Table:
-    table = Table(title=f"newsetl run {summary.run_id}", show_header=True, header_style="bold")
+    table = Table(
+        title=f"newsetl run {summary.run_id}",
+        header_style="bold",
+        min_width=len(summary.run_id) + 14,
+    )
     table.add_column("count")
     table.add_column("value", justify="right")
     for name, value in summary.counts().items():
