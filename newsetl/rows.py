@@ -54,6 +54,28 @@ CHECK_SCHEMA: dict[str, pl.DataType] = {
     "parser_reasons": pl.List(pl.String()),
 }
 
+# The columns GX validates (the suites in expectations/ name them): the checks plus
+# `duplicate_of`, which needs the whole batch and the warehouse (see mark_duplicates).
+VALIDATION_SCHEMA: dict[str, pl.DataType] = {
+    **{
+        name: CHECK_SCHEMA[name]
+        for name in (
+            "key",
+            "content_status",
+            "title",
+            "title_length",
+            "body_length",
+            "title_equals_body",
+            "language",
+            "published_date",
+            "dateline_date",
+            "mixed_script_count",
+            "mojibake_repaired",
+        )
+    },
+    "duplicate_of": pl.String(),
+}
+
 
 @dataclass
 class ChunkFrames:

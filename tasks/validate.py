@@ -12,23 +12,8 @@ from prefect.cache_policies import NO_CACHE
 from newsetl.chunk import ChunkOutcome
 from newsetl.decide import Verdict, decide_rows, verdict
 from newsetl.quality import QualityEngine, ValidationReport, shared_engine
-from newsetl.rows import CHECK_SCHEMA, mark_duplicates
+from newsetl.rows import CHECK_SCHEMA, VALIDATION_SCHEMA, mark_duplicates
 from newsetl.settings import Settings
-
-VALIDATED_COLUMNS = [
-    "key",
-    "content_status",
-    "title",
-    "title_length",
-    "body_length",
-    "title_equals_body",
-    "language",
-    "published_date",
-    "dateline_date",
-    "mixed_script_count",
-    "mojibake_repaired",
-    "duplicate_of",
-]
 
 
 def engine_for(settings: Settings) -> QualityEngine:
@@ -59,7 +44,7 @@ def validate_run(
     checks = mark_duplicates(checks, others)
     batch = engine.validate_batch(listing.select("key", "size"), run_name=run_id)
     articles = engine.validate_articles(
-        checks.select(VALIDATED_COLUMNS), run_date=datetime.now(UTC).date(), run_name=run_id
+        checks.select(list(VALIDATION_SCHEMA)), run_date=datetime.now(UTC).date(), run_name=run_id
     )
     decisions = decide_rows(
         checks, articles.reasons_by_key("critical"), articles.reasons_by_key("warning")

@@ -28,6 +28,7 @@ import pytest
 
 from newsetl import datadocs_assets
 from newsetl.datadocs_assets import CDN_MAP, NOT_VENDORED, localize_data_docs, unmapped_urls
+from newsetl.rows import VALIDATION_SCHEMA
 from newsetl.settings import PROJECT_ROOT
 
 WEB = PROJECT_ROOT / "web"
@@ -141,20 +142,7 @@ def render(page: Path) -> Node:
 
 # -- the browser test --------------------------------------------------------------------
 
-SCHEMA = {
-    "key": pl.String,
-    "content_status": pl.String,
-    "title": pl.String,
-    "title_length": pl.Int64,
-    "body_length": pl.Int64,
-    "title_equals_body": pl.Boolean,
-    "language": pl.String,
-    "published_date": pl.Date,
-    "dateline_date": pl.Date,
-    "mixed_script_count": pl.Int64,
-    "mojibake_repaired": pl.Boolean,
-    "duplicate_of": pl.String,
-}
+SCHEMA = VALIDATION_SCHEMA  # the columns the pipeline hands to GX
 
 
 def article(key: str, **overrides: object) -> dict[str, object]:

@@ -17,25 +17,13 @@ import pytest
 
 from newsetl import quality
 from newsetl.quality import QualityEngine, QualityError, ValidationReport
+from newsetl.rows import VALIDATION_SCHEMA
 
 REPO_SUITES = Path(__file__).resolve().parents[1] / "expectations"
 RUN_DATE = date(2026, 11, 23)
 RUN_NAME = "ingest-20261123T160000-abc123"
 
-SCHEMA = {
-    "key": pl.String,
-    "content_status": pl.String,
-    "title": pl.String,
-    "title_length": pl.Int64,
-    "body_length": pl.Int64,
-    "title_equals_body": pl.Boolean,
-    "language": pl.String,
-    "published_date": pl.Date,
-    "dateline_date": pl.Date,
-    "mixed_script_count": pl.Int64,
-    "mojibake_repaired": pl.Boolean,
-    "duplicate_of": pl.String,
-}
+SCHEMA = VALIDATION_SCHEMA  # the columns the pipeline hands to GX
 
 
 def row(key: str, **overrides: Any) -> dict[str, Any]:
