@@ -321,11 +321,13 @@ class _progress_bar:
                 transient=True,
             )
             self.progress.start()
-            self.task = self.progress.add_task("fetch and parse", total=None)
+            # Started on the first report, so the clock leaves out Prefect's start-up.
+            self.task = self.progress.add_task("fetch and parse", total=None, start=False)
         return self.update
 
     def update(self, phase: str, done: int, total: int) -> None:
         if self.progress is not None:
+            self.progress.start_task(self.task)
             self.progress.update(self.task, completed=done, total=total)
 
     def __exit__(self, *exc: object) -> None:
