@@ -23,6 +23,7 @@ from newsetl.quality_summary import (
     records,
 )
 from newsetl.settings import Settings
+from newsetl.snapshot import snapshot_path
 from tasks.report import build_data_docs
 
 
@@ -39,7 +40,12 @@ def read_quality(db: Path, data_docs: str | None, lock_timeout: float) -> Qualit
     if not db.exists():
         get_run_logger().warning("no warehouse at %s yet", db)
         return QualitySummary(db=str(db), data_docs=data_docs)
-    con = warehouse.connect(db, read_only=True, timeout=lock_timeout)
+    # Read the analysts' snapshot when there is one: a reader on the working file would make
+    # a scheduled ingest wait for it.
+    published = snapshot_path(db)
+    con = warehouse.connect(
+        published if published.exists() else db, read_only=True, timeout=lock_timeout
+    )
     try:
         latest = _query(con, "latest_run")
         if not latest:
