@@ -135,13 +135,10 @@ def ingest_news(
     )
     summary = new_summary(settings)
     with exclusive_run(settings, summary.run_id) as stage:
-        # On Dask (parse_processes 0) the warm-up would land on a worker: nothing to gain there.
-        warming = warm_up.submit(settings) if settings.parse_processes > 0 else None
+        warm_up(settings)
         state, live_hashes = open_warehouse(settings)
         listing = list_objects(settings)
         plan = plan_changes(listing.matched, state, settings.full_refresh)
         summary.record_plan(plan, ignored=len(listing.ignored))
         summary = process_plan(settings, summary, listing.matched, plan, live_hashes, stage)
-        if warming is not None:
-            warming.wait()
     return finish(settings, summary)

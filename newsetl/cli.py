@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -50,20 +51,32 @@ def quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+def start_prefect(verbose: bool) -> Callable[[], None]:
+    """Prefect's settings for the CLI, and its temporary API server started now, before Prefect
+    is imported, so that its boot overlaps the imports (see newsetl.prefect_api). Returns
+    `ready()`, to call before the first flow. The server stops at exit, after Prefect's own
+    exit handlers have sent their last logs."""
+    from newsetl.prefect_api import PrefectApiError, start_early
+
+    quiet_prefect(verbose)
+    server = start_early()
+
+    def ready() -> None:
+        if server is not None:
+            try:
+                server.wait(timeout=120.0)
+            except PrefectApiError as exc:
+                raise fail(str(exc)) from None
+
+    return ready
+
+
 def warm_quality(settings: Settings) -> None:
-    """Import GX and build its context in a thread while Prefect's ephemeral server boots: both
-    take seconds, and the server is a process of its own, so they overlap. Started after
-    Prefect's own import, which would otherwise compete with it for the interpreter."""
-    import threading
+    """Start the GX engine's process now: importing GX takes seconds of CPU, which then run on
+    the other core while Prefect starts."""
+    from newsetl.quality_process import engine_process
 
-    from newsetl.quality import shared_engine
-
-    threading.Thread(
-        target=shared_engine,
-        args=(settings.expectations_dir, settings.reports_dir / "gx"),
-        name="warm-quality",
-        daemon=True,
-    ).start()
+    engine_process(settings.expectations_dir, settings.reports_dir / "gx")
 
 
 def check_db_path(db: Path) -> None:
@@ -179,14 +192,14 @@ def run(
     except (SourceError, WarehouseError) as exc:
         raise fail(str(exc)) from None
 
-    quiet_prefect(verbose)
+    prefect_ready = start_prefect(verbose)
+    warm_quality(settings)
     from flows.ingest import RunFailed, ingest_news
     from flows.runners import with_runner
     from newsetl import progress
 
-    warm_quality(settings)
-
     flow, overrides = with_runner(ingest_news, settings)
+    prefect_ready()
     with _progress_bar() as callback, progress.reporting(callback):
         try:
             summary = flow(**{**settings.flow_parameters(), **overrides})
@@ -247,10 +260,13 @@ def quarantine_retry(
     settings = build_settings(db=db, reports_dir=reports_dir)
     if not settings.db.is_file():
         raise fail(f"warehouse not found: {settings.db}")
-    quiet_prefect(verbose)
+    prefect_ready = start_prefect(verbose)
+    warm_quality(settings)
     from flows.ingest import RunFailed
     from flows.quarantine import retry_quarantine
     from newsetl.warehouse import WarehouseError
+
+    prefect_ready()
 
     try:
         summary = retry_quarantine(

@@ -11,13 +11,14 @@ from prefect.cache_policies import NO_CACHE
 
 from newsetl.chunk import ChunkOutcome
 from newsetl.decide import Verdict, decide_rows, verdict
-from newsetl.quality import QualityEngine, ValidationReport, shared_engine
+from newsetl.quality import ValidationReport
+from newsetl.quality_process import EngineProcess, engine_process
 from newsetl.rows import CHECK_SCHEMA, VALIDATION_SCHEMA, mark_duplicates
 from newsetl.settings import Settings
 
 
-def engine_for(settings: Settings) -> QualityEngine:
-    return shared_engine(settings.expectations_dir, settings.reports_dir / "gx")
+def engine_for(settings: Settings) -> EngineProcess:
+    return engine_process(settings.expectations_dir, settings.reports_dir / "gx")
 
 
 @dataclass

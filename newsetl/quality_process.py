@@ -1,0 +1,73 @@
+"""The GX engine in a process of its own, for the flow.
+
+Importing GX costs about 8 s of CPU. In a thread of the flow process it holds the interpreter lock
+while Prefect starts; in a spawned process of its own it runs on the other core instead, and its
+memory (GX, pandas, scipy) stays out of the flow process. Calls go over a pipe: the checks frame
+out, a ValidationReport back, both small.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from newsetl.quality import ValidationReport, shared_engine
+
+
+def _warm(suites_dir: Path, gx_root: Path) -> None:
+    shared_engine(suites_dir, gx_root)
+
+
+def _invoke(
+    suites_dir: Path, gx_root: Path, method: str, args: tuple, kwargs: dict[str, Any]
+) -> Any:
+    return getattr(shared_engine(suites_dir, gx_root), method)(*args, **kwargs)
+
+
+class EngineProcess:
+    """The QualityEngine API for one suites folder and GX context, served by the shared worker
+    process, which builds the engine as soon as this object exists."""
+
+    def __init__(self, pool: ProcessPoolExecutor, suites_dir: Path, gx_root: Path) -> None:
+        self.suites_dir = Path(suites_dir).resolve()
+        self.gx_root = Path(gx_root).resolve()
+        self._pool = pool
+        self.warming: Future = pool.submit(_warm, self.suites_dir, self.gx_root)
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        future = self._pool.submit(_invoke, self.suites_dir, self.gx_root, method, args, kwargs)
+        return future.result()
+
+    def validate_articles(
+        self, frame: pl.DataFrame, *, run_date: date, run_name: str
+    ) -> ValidationReport:
+        return self._call("validate_articles", frame, run_date=run_date, run_name=run_name)
+
+    def validate_batch(self, listing: pl.DataFrame, *, run_name: str) -> ValidationReport:
+        return self._call("validate_batch", listing, run_name=run_name)
+
+    def build_data_docs(self) -> Path:
+        return self._call("build_data_docs")
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ProcessPoolExecutor:
+    """One GX process for the life of this process: it imports GX once and keeps one engine
+    per context."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+@lru_cache(maxsize=8)
+def _engine_process(suites_dir: Path, gx_root: Path) -> EngineProcess:
+    return EngineProcess(_pool(), suites_dir, gx_root)
+
+
+def engine_process(suites_dir: Path, gx_root: Path) -> EngineProcess:
+    """The engine for this suites folder and GX context, in the shared GX process."""
+    return _engine_process(Path(suites_dir).resolve(), Path(gx_root).resolve())
