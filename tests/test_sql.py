@@ -241,8 +241,21 @@ def test_kazakh_words_match_lowercased_without_a_stemmer(ro: duckdb.DuckDBPyConn
     assert languages == [("kk",)]
 
 
+def partitions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Search partition table -> its language, as recorded by the last refresh."""
+    return dict(con.execute("SELECT name, lang FROM search_partitions").fetchall())
+
+
+def indexed_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every key in some search partition's table."""
+    union = " UNION ALL ".join(f"SELECT key FROM {name}" for name in partitions(con))
+    return sorted(row[0] for row in con.execute(union).fetchall())
+
+
 def test_the_tokenizer_keeps_kazakh_and_russian_letters(ro: duckdb.DuckDBPyConnection) -> None:
-    for schema in ("fts_main_search_kk", "fts_main_search_ru"):
+    one_per_language = {lang: name for name, lang in sorted(partitions(ro).items())}
+    assert sorted(one_per_language) == ["kk", "ru"]
+    for schema in (f"fts_main_{name}" for name in one_per_language.values()):
         tokens = ro.execute(
             f"SELECT {schema}.tokenize('ӘҒҚҢӨҰҮҺІ әғқңөұүһі, Ёлка-ЖЁЛТЫЙ: «Екі» — №5 AIF 2026')"
         ).fetchone()[0]
@@ -285,7 +298,7 @@ def test_deleted_articles_are_not_found(rw: duckdb.DuckDBPyConnection) -> None:
     assert hits(rw, "дипломатов") == []  # gone at once: the macro reads articles_current
     search.refresh_search_index(rw)
     assert hits(rw, "дипломатов") == []
-    assert rw.execute("SELECT count(*) FROM search_ru WHERE key = ?", [RU]).fetchone()[0] == 0
+    assert RU not in indexed_keys(rw)
 
 
 def test_refresh_picks_up_new_and_changed_articles(rw: duckdb.DuckDBPyConnection) -> None:
@@ -303,6 +316,46 @@ def test_refresh_picks_up_new_and_changed_articles(rw: duckdb.DuckDBPyConnection
     assert hits(rw, "Египтом") == []  # now in the unstemmed index: only exact forms match
     assert "incoming/010_ru_cairo_again.txt" in hits(rw, "Египте")
     assert "incoming/010_ru_cairo_again.txt" in hits(rw, "парламенті")
+
+
+def test_partitions_follow_language_and_month(rw: duckdb.DuckDBPyConnection) -> None:
+    expected = rw.execute(
+        "SELECT key, language, published_date FROM articles_current ORDER BY key"
+    ).fetchall()
+    assert indexed_keys(rw) == [key for key, _, _ in expected]
+    for key, language, published in expected:
+        lang = "ru" if language == "ru" else "kk"
+        period = published.strftime("%Y%m") if published else "undated"
+        table = f"search_{lang}_{period}"
+        assert partitions(rw)[table] == lang
+        assert rw.execute(f"SELECT count(*) FROM {table} WHERE key = ?", [key]).fetchone() == (1,)
+
+
+def test_refresh_rebuilds_only_the_partitions_that_changed(rw: duckdb.DuckDBPyConnection) -> None:
+    assert search.refresh_search_index(rw).built == []  # nothing changed since the fixture's
+    before = partitions(rw)
+    copy_article(rw, RU_DELETED, "incoming/010_ru_cairo_again.txt")
+    ru_month = rw.execute(
+        "SELECT 'search_ru_' || strftime(published_date, '%Y%m') FROM articles WHERE key = ?",
+        [RU_DELETED],
+    ).fetchone()[0]
+    refresh = search.refresh_search_index(rw)
+    assert refresh.built == [ru_month]
+    assert refresh.dropped == []
+    assert refresh.kept == len(before) - 1
+    # Its only article gone, a partition goes too, and the macro no longer reads it.
+    rw.execute("UPDATE articles SET published_date = DATE '1999-01-05' WHERE key = ?", [RU])
+    refresh = search.refresh_search_index(rw)
+    assert "search_ru_199901" in refresh.built
+    assert hits(rw, "дипломатов") == [RU]
+    rw.execute("UPDATE articles SET deleted_at = now() WHERE key = ?", [RU])
+    refresh = search.refresh_search_index(rw)
+    assert refresh.dropped == ["search_ru_199901"]
+    assert "search_ru_199901" not in partitions(rw)
+    assert rw.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'search_ru_199901'"
+    ).fetchone() == (0,)
+    assert hits(rw, "Египтом") == ["incoming/010_ru_cairo_again.txt"]
 
 
 def test_refresh_inside_a_transaction_commits_and_rolls_back_with_it(

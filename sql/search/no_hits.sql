@@ -1,0 +1,1 @@
+SELECT NULL::VARCHAR AS key, NULL::DOUBLE AS score WHERE false
