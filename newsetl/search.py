@@ -14,6 +14,10 @@ index commit together), or right after it: outside a transaction it opens its ow
 
 from __future__ import annotations
 
+import queue
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -23,6 +27,7 @@ import duckdb
 from newsetl.warehouse import run_script, sql_file, statements
 
 STEMMERS = {"ru": "russian", "kk": "none"}
+STAGE_PARTITIONS = 12
 
 
 class SearchError(RuntimeError):
@@ -79,22 +84,21 @@ def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
     return first == second
 
 
-def refresh_search_index(con: duckdb.DuckDBPyConnection) -> Refresh:
+def refresh_search_index(con: duckdb.DuckDBPyConnection, *, parallel: int = 2) -> Refresh:
     """Bring the search partitions and the search_articles(q) macro up to date with
-    articles_current: build the partitions whose articles changed, drop the empty ones. Inside the
-    caller's transaction when there is one (it sees that transaction's own uncommitted changes and
-    rolls back with it); otherwise in its own."""
+    articles_current: build the partitions whose articles changed, drop the empty ones.
+
+    Inside the caller's transaction, when there is one, it sees that transaction's own
+    uncommitted changes and rolls back with it; partitions are then built one after another.
+    Otherwise `parallel` partitions are built at once, each in its own transaction on its own
+    cursor (an fts build keeps about 1.5 cores busy; two overlap their serial parts), and the
+    macro and the record of what was built commit together last. A refresh that fails halfway
+    leaves the macro on complete partitions, and the next refresh rebuilds what it did not
+    record."""
     load_fts(con)
     if in_transaction(con):
-        return _run(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        done = _run(con)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-    return done
+        return _run(con, workers=1)
+    return _run(con, workers=max(1, parallel))
 
 
 @dataclass
@@ -106,7 +110,7 @@ class Refresh:
     kept: int
 
 
-def _run(con: duckdb.DuckDBPyConnection) -> Refresh:
+def _run(con: duckdb.DuckDBPyConnection, workers: int) -> Refresh:
     for name in ("search/stopwords.sql", "search/prelude.sql"):
         run_script(con, name)
     wanted = con.execute(sql_file("search/partitions.sql")).pl()
@@ -114,26 +118,73 @@ def _run(con: duckdb.DuckDBPyConnection) -> Refresh:
     have = stored.pl()
     stale = wanted.join(have, on=list(wanted.columns), how="anti")
     gone = have.join(wanted, on="name", how="anti")["name"].to_list()
-    for table in gone:
-        _template(con, "search/drop_partition.sql", table=table)
-    if stale.height:
-        con.register("stale", stale.select("name"))
+    # Staged a few partitions at a time: memory follows the partitions, not the corpus.
+    for group in stale.select("name", "lang").iter_slices(STAGE_PARTITIONS):
+        con.register("stale", group.select("name"))
         try:
             run_script(con, "search/stage.sql")
         finally:
             con.unregister("stale")
-        for table, lang in stale.select("name", "lang").iter_rows():
-            _template(con, "search/build_partition.sql", table=table, lang=lang, **_stemmer(lang))
+        _build(con, list(group.iter_rows()), workers)
         con.execute("DROP TABLE search_stage")
     if stale.height or gone or not search_index_present(con):
-        con.execute("DELETE FROM search_partitions")
-        con.register("wanted", wanted)
-        try:
-            con.execute("INSERT INTO search_partitions BY NAME SELECT * FROM wanted")
-        finally:
-            con.unregister("wanted")
-        _create_macro(con, wanted["name"].to_list())
+        with _transaction(con):
+            con.execute("DELETE FROM search_partitions")
+            con.register("wanted", wanted)
+            try:
+                con.execute("INSERT INTO search_partitions BY NAME SELECT * FROM wanted")
+            finally:
+                con.unregister("wanted")
+            _create_macro(con, wanted["name"].to_list())
+    for table in gone:  # only once the macro no longer reads them
+        _template(con, "search/drop_partition.sql", table=table)
     return Refresh(built=stale["name"].to_list(), dropped=gone, kept=wanted.height - stale.height)
+
+
+def _build(con: duckdb.DuckDBPyConnection, partitions: list[tuple[str, str]], workers: int) -> None:
+    if workers <= 1 or len(partitions) <= 1:
+        for table, lang in partitions:
+            _build_one(con, table, lang)
+        return
+    cursors: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
+    opened = [con.cursor() for _ in range(min(workers, len(partitions)))]
+    for cursor in opened:
+        cursors.put(cursor)
+
+    def job(table: str, lang: str) -> None:
+        cursor = cursors.get()
+        try:
+            _build_one(cursor, table, lang)
+        finally:
+            cursors.put(cursor)
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(opened)) as pool:
+            for future in [pool.submit(job, table, lang) for table, lang in partitions]:
+                future.result()
+    finally:
+        for cursor in opened:
+            cursor.close()
+
+
+def _build_one(con: duckdb.DuckDBPyConnection, table: str, lang: str) -> None:
+    with _transaction(con):
+        _template(con, "search/build_partition.sql", table=table, lang=lang, **_stemmer(lang))
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """A transaction of its own, or nothing when `con` is already inside the caller's."""
+    if in_transaction(con):
+        yield
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _stemmer(lang: str) -> dict[str, str]:

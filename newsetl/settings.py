@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         le=64,
         description="Worker processes that parse; 0 parses in the fetching thread.",
     )
+    duckdb_memory_limit: str = Field(
+        "512MB",
+        description="DuckDB's memory for the load and the search index; beyond it DuckDB spills "
+        "to disk beside the warehouse, so memory stays flat as the corpus grows.",
+    )
     task_runner: Literal["threads", "dask"] = "threads"
     dask_address: str | None = None
 

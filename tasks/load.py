@@ -58,7 +58,9 @@ def load_run(
         name: [o.files[name] for o in sorted(outcomes, key=lambda o: o.index)]
         for name in STAGED_TABLES
     }
-    con = warehouse.connect(settings.db, timeout=settings.lock_timeout)
+    con = warehouse.connect(
+        settings.db, timeout=settings.lock_timeout, memory_limit=settings.duckdb_memory_limit
+    )
     try:
         warehouse.apply_run(
             con,

@@ -1,6 +1,7 @@
--- The text of every partition to rebuild, in one pass over the articles, sorted by partition so
--- that each partition's table reads a narrow slice. Bound relation: stale(name).
-CREATE OR REPLACE TEMP TABLE search_stage AS
+-- The text of the partitions to rebuild next, in one pass over the articles, sorted by partition so
+-- that each partition's table reads a narrow slice. A plain table (dropped afterwards), so that
+-- the cursors building partitions in parallel see it. Bound relation: stale(name).
+CREATE OR REPLACE TABLE search_stage AS
 SELECT 'search_' || search_lang(language) || '_' || search_period(published_date) AS name,
        key,
        search_strip_marks(title) AS title,
