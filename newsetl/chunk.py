@@ -7,6 +7,7 @@ one DuckDB transaction. Plain functions: they run the same in a thread, a proces
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -69,9 +70,16 @@ def stage_chunk(items: list[tuple[str, bytes]], stage_dir: Path, index: int) -> 
     )
 
 
+PARSE_NICENESS = 5
+
+
 def _warm_worker() -> None:
+    """Load the language models. Workers run a little below normal priority: while they warm
+    up, the CPU goes first to what a run waits on (Prefect's server, the GX import, listing), and
+    once parsing starts they still get every cycle nobody else needs."""
     from newsetl.language import warm_up
 
+    os.nice(PARSE_NICENESS)
     warm_up()
 
 
