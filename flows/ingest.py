@@ -18,7 +18,7 @@ from newsetl.plan import chunks, plan_changes
 from newsetl.settings import Settings
 from newsetl.summary import RunSummary, new_run_id
 from newsetl.warehouse import writer_lock
-from tasks.fetch import fetch_and_parse, list_objects
+from tasks.fetch import CHUNKS_IN_FLIGHT, fetch_and_parse, list_objects
 from tasks.load import load_run
 from tasks.report import build_data_docs, publish_summary
 from tasks.state import open_warehouse
@@ -106,7 +106,7 @@ def finish(settings: Settings, summary: RunSummary) -> RunSummary:
     return summary
 
 
-@flow(name="ingest-news", task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(name="ingest-news", task_runner=ThreadPoolTaskRunner(max_workers=CHUNKS_IN_FLIGHT))
 def ingest_news(
     source: str = "data/sample",
     db: str = "warehouse/news.duckdb",

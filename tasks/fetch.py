@@ -13,6 +13,10 @@ from newsetl.plan import Listing, split_listing
 from newsetl.settings import Settings
 from newsetl.source import open_source
 
+# Chunk tasks the ingest flow runs at once; they share one S3 client, whose connection pool must
+# hold every fetching thread of all of them.
+CHUNKS_IN_FLIGHT = 4
+
 
 @task(
     name="list-objects",
@@ -42,7 +46,11 @@ def list_objects(settings: Settings) -> Listing:
 def fetch_and_parse(
     settings: Settings, keys: list[str], stage_dir: Path, index: int
 ) -> ChunkOutcome:
-    source = open_source(settings.source, settings.endpoint_url, max_connections=settings.workers)
+    source = open_source(
+        settings.source,
+        settings.endpoint_url,
+        max_connections=settings.workers * CHUNKS_IN_FLIGHT,
+    )
     outcome = process_chunk(
         source, keys, settings.workers, stage_dir, index, settings.parse_processes
     )
