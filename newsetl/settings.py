@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         description="Worker processes that parse; 0 parses in the fetching thread.",
     )
     duckdb_memory_limit: str = Field(
-        "512MB",
+        "256MB",
         description="DuckDB's memory for the load and the search index; beyond it DuckDB spills "
         "to disk beside the warehouse, so memory stays flat as the corpus grows.",
     )

@@ -176,7 +176,15 @@ def apply_run(
     for name, files in staged_files.items():
         relations[f"staged_{name}"] = staged(con, files, staged_schemas[name])
     bind(con, relations)
-    with transaction(con):
-        if loaded:
-            run_script(con, "load/merge.sql")
-        run_script(con, "load/record_run.sql")
+    # One thread for the transaction: DuckDB holds what it inserts (rows and key indexes) until
+    # commit, beyond memory_limit. Measured inserting 80,000 articles: 690 MB peak with one
+    # thread against 990 MB with two, and sooner done (6.7 s against 8.5 s).
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        with transaction(con):
+            if loaded:
+                run_script(con, "load/merge.sql")
+            run_script(con, "load/record_run.sql")
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
