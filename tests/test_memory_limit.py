@@ -1,0 +1,32 @@
+"""DuckDB's memory for the load comes from the settings (NEWSETL_DUCKDB_MEMORY_LIMIT) and reaches
+the writer's connection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsetl import warehouse
+from newsetl.settings import Settings
+
+
+def test_the_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().duckdb_memory_limit == "256MB"
+    monkeypatch.setenv("NEWSETL_DUCKDB_MEMORY_LIMIT", "300MB")
+    assert Settings().duckdb_memory_limit == "300MB"
+
+
+def test_the_writer_connection_is_capped(tmp_path: Path) -> None:
+    con = warehouse.connect(tmp_path / "news.duckdb", memory_limit="300MB")
+    try:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    finally:
+        con.close()
+    assert limit == "286.1 MiB"  # DuckDB reports 300 MB in MiB
+    uncapped = warehouse.connect(tmp_path / "other.duckdb")
+    try:
+        default = uncapped.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    finally:
+        uncapped.close()
+    assert default != limit
