@@ -17,7 +17,7 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
-from newsetl.ports import free_port
+from newsetl.localserver import free_port, terminate
 
 
 class MotoServer:
@@ -48,13 +48,7 @@ class MotoServer:
         raise RuntimeError(f"moto_server did not answer on {self.url} within {timeout} s")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=10)
 
     def reset(self) -> None:
         """Forget every bucket: one server can serve many tests."""

@@ -20,10 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from newsetl.ports import free_port
+from newsetl.localserver import answers, free_port, terminate
 
 # What Prefect's SubprocessASGIServer sets for its ephemeral server process.
 EPHEMERAL_ENV = {
@@ -96,11 +95,7 @@ class TemporaryServer:
         atexit.register(self.stop)
 
     def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
+        return answers(f"{self.api_url}/health")
 
     def wait(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -117,13 +112,7 @@ class TemporaryServer:
         raise PrefectApiError(f"Prefect's temporary server was not up after {timeout:g} s")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=5)
         self.log.unlink(missing_ok=True)
 
     def _log_tail(self) -> str:

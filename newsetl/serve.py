@@ -19,12 +19,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from newsetl.devs3 import free_port
+from newsetl.localserver import answers, free_port
 from newsetl.settings import PROJECT_ROOT
 
 POOL = "newsetl"
@@ -136,11 +135,7 @@ class PrefectServer:
         raise RuntimeError(f"prefect server not healthy on {self.url} after {timeout:g} s")
 
     def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
+        return answers(f"{self.api_url}/health")
 
     def stop(self) -> None:
         stop_process(self.process)
