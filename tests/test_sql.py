@@ -459,3 +459,28 @@ def test_example_answers(ro: duckdb.DuckDBPyConnection) -> None:
     assert reasons == {"body_min_length": 1, "content_not_empty": 1, "title_not_null": 1}
     trend = example(ro, "quality_trend.sql")
     assert trend[0][1] == "run-20260308"
+
+
+def test_a_refresh_that_fails_halfway_is_healed_by_the_next(
+    rw: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy_article(rw, RU_DELETED, "incoming/010_ru_cairo_again.txt")
+    copy_article(rw, KK_DOHA, "incoming/011_kk_doha_again.txt")
+    recorded = partitions(rw)
+    real_build = search._build_one
+
+    def build_then_fail(con: duckdb.DuckDBPyConnection, table: str, lang: str) -> None:
+        if lang == "kk":
+            raise duckdb.IOException(f"disk full while building {table}")
+        real_build(con, table, lang)
+
+    monkeypatch.setattr(search, "_build_one", build_then_fail)
+    with pytest.raises(duckdb.IOException, match="disk full"):
+        search.refresh_search_index(rw)
+    assert partitions(rw) == recorded  # nothing recorded: the failed refresh is redone
+    monkeypatch.setattr(search, "_build_one", real_build)
+    refresh = search.refresh_search_index(rw)
+    assert len(refresh.built) == 2  # the Russian month built before the failure, and the Kazakh
+    assert hits(rw, "Египтом") == ["incoming/010_ru_cairo_again.txt"]
+    assert sorted(hits(rw, "Доха")) == sorted([KK_DOHA, "incoming/011_kk_doha_again.txt"])
+    assert search.refresh_search_index(rw).built == []
