@@ -469,10 +469,11 @@ def test_a_refresh_that_fails_halfway_is_healed_by_the_next(
     recorded = partitions(rw)
     real_build = search._build_one
 
-    def build_then_fail(con: duckdb.DuckDBPyConnection, table: str, lang: str) -> None:
+    def build_then_fail(con: duckdb.DuckDBPyConnection, partition: search.Partition) -> None:
+        table, lang, _ = partition
         if lang == "kk":
             raise duckdb.IOException(f"disk full while building {table}")
-        real_build(con, table, lang)
+        real_build(con, partition)
 
     monkeypatch.setattr(search, "_build_one", build_then_fail)
     with pytest.raises(duckdb.IOException, match="disk full"):
