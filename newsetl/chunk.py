@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -76,14 +77,27 @@ def stage_chunk(items: list[tuple[str, bytes]], stage_dir: Path, index: int) -> 
 PARSE_NICENESS = 5
 
 
-def _warm_worker() -> None:
+def _warm_worker(caller: int) -> None:
     """Load the language models. Workers run a little below normal priority: while they warm
     up, the CPU goes first to what a run waits on (Prefect's server, the GX import, listing), and
     once parsing starts they still get every cycle nobody else needs."""
     from newsetl.language import warm_up
 
     os.nice(PARSE_NICENESS)
+    threading.Thread(target=_leave_with, args=(caller,), daemon=True).start()
     warm_up()
+
+
+def _leave_with(caller: int) -> None:
+    """Exit once the process that started the pool is gone. A caller stopped while a worker was
+    being forked never shuts that worker down, and the worker (its parent is the fork server)
+    would keep the fork server alive with it."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(caller, 0)
+        except ProcessLookupError:
+            os._exit(0)
 
 
 # Imported once by the fork server, then shared by every worker forked from it: the main module
@@ -105,6 +119,7 @@ def parse_pool(processes: int) -> ProcessPoolExecutor:
         max_workers=processes,
         mp_context=context,
         initializer=_warm_worker,
+        initargs=(os.getpid(),),
     )
     # The executor spawns workers one submission at a time; start them all now, while the
     # source is being listed, rather than in the middle of the first chunks.

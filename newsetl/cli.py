@@ -4,6 +4,7 @@ and turns outcomes into one clear line and an exit code (0 committed, 1 failed, 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +50,17 @@ def quiet_prefect(verbose: bool) -> None:
     # migrations) can take longer than Prefect's 20 s default. It never needs the internet.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def stop_cleanly_on_sigterm() -> None:
+    """A scheduler or `timeout` stops a run with SIGTERM. Turned into an exit rather than a
+    kill, the run still stops what it started (Prefect's server, the GX process, the parse
+    workers) on its way out, as it does on Ctrl-C."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
 
 def start_prefect(verbose: bool) -> Callable[[], None]:
@@ -192,6 +204,7 @@ def run(
     except (SourceError, WarehouseError) as exc:
         raise fail(str(exc)) from None
 
+    stop_cleanly_on_sigterm()
     prefect_ready = start_prefect(verbose)
     warm_quality(settings)
     from flows.ingest import RunFailed, ingest_news
@@ -260,6 +273,7 @@ def quarantine_retry(
     settings = build_settings(db=db, reports_dir=reports_dir)
     if not settings.db.is_file():
         raise fail(f"warehouse not found: {settings.db}")
+    stop_cleanly_on_sigterm()
     prefect_ready = start_prefect(verbose)
     warm_quality(settings)
     from flows.ingest import RunFailed

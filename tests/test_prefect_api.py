@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,67 @@ def test_a_cli_run_without_an_api_starts_and_stops_its_own_server(tmp_path: Path
     # The flow run is recorded in that server's database, under this Prefect home.
     assert (home / "prefect.db").is_file()
     assert server_processes(home) == []
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid`, from /proc."""
+    parents: dict[int, int] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                stat = (proc / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(proc.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def command(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def test_a_cli_run_stopped_with_sigterm_stops_everything_it_started(tmp_path: Path) -> None:
+    """A scheduler's SIGTERM mid-run: the command exits 143, its server, GX process and parse
+    workers go with it, and the warehouse holds nothing of the run."""
+    home = tmp_path / "home"
+    db = tmp_path / "news.duckdb"
+    exe = Path(sys.executable).with_name("newsetl")
+    process = subprocess.Popen(
+        [str(exe), "run", "--source", str(SAMPLE), "--db", str(db)],
+        cwd=tmp_path,
+        env={**bare_env(home), "NEWSETL_REPORTS_DIR": str(tmp_path / "reports")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    started: set[int] = set()
+    deadline = time.monotonic() + 120
+    # The server, the GX process and the parse workers' fork server are all up.
+    while time.monotonic() < deadline and process.poll() is None and len(started) < 4:
+        started |= descendants(process.pid)
+        time.sleep(0.2)
+    assert len(started) >= 4, "the run ended before it could be stopped"
+    assert server_processes(home)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(alive(pid) for pid in started):
+        time.sleep(0.2)
+    assert [command(pid) for pid in started if alive(pid)] == []
+    assert server_processes(home) == []
+    if db.exists():
+        assert table(db, "SELECT count(*) FROM articles") == [(0,)]
