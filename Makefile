@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 N ?= 100000
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: demo test lint format bench serve chromium clean
+.PHONY: demo test lint format bench profile serve chromium clean
 
 $(BIN)/newsetl: pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ BUCKET_N ?= 20000
 bench: $(BIN)/newsetl web/node_modules
 	$(BIN)/uv sync --frozen --group bench --inexact --quiet  # dlt and psutil: bench only
 	$(BIN)/python -m bench.run --n $(N) --bucket-n $(BUCKET_N)
+
+# Where a run's time goes: py-spy over every process of one `newsetl run` (bench/profile.py).
+SOURCE ?= dir
+profile: $(BIN)/newsetl web/node_modules
+	$(BIN)/uv sync --frozen --group bench --inexact --quiet  # py-spy: bench only
+	$(BIN)/python -m bench.profile --n $(N) --source $(SOURCE)
 
 clean:
 	rm -rf warehouse reports .prefect .pytest_cache
