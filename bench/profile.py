@@ -17,11 +17,13 @@ percent, so the wall times here run a little above `make bench`'s.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -34,7 +36,9 @@ from newsetl.devs3 import MotoServer
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-RATE = 50  # samples a second per process: enough for phases of a second, cheap on two cores
+# Samples a second per process: enough for phases of a second. py-spy reads every thread's stack
+# each time, so a bucket run with 64 fetching threads is sampled more slowly (`--rate`).
+RATE = 50
 
 # What a sample was doing: the first rule whose marker is in its stack wins, so the more specific
 # rules come first. Markers are file paths as py-spy prints them.
@@ -59,15 +63,23 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("Prefect client, logs, events", ("prefect/",)),
     ("CLI and summary", ("newsetl/cli.py", "newsetl/summary.py", "rich/")),
-    (
-        "waiting on queues, pipes, locks",
-        ("Condition.wait", "Queue.get", "selectors.py", "recv_bytes", "Thread.join"),
-    ),
 ]
+IDLE = "waiting (not counted)"
+# py-spy counts some blocked threads as active; a sample whose innermost frame is one of these
+# waits was idle (a pool thread waiting for work, an event loop in select, a lock or a pipe).
+WAITS = (
+    "_worker (concurrent/futures/thread.py",
+    "Condition.wait (",
+    "Event.wait (",
+    "(queue.py:",
+    "(selectors.py:",
+    "_wait_for_tstate_lock (",
+    "Connection._recv (",
+    "Thread.join (",
+    "readinto (socket.py:",  # a GET waiting for its response
+)
 
-# Which process a sample is in: the command line of its innermost `process PID:"…"` frame; a
-# spawned worker is the GX process when its stacks show the GX engine's loop.
-GX_MARKER = "newsetl/quality_process.py"
+# Which process a sample is in: the command line of its innermost `process PID:"…"` frame.
 PROCESS_FRAME = re.compile(r'process (\d+):"([^"]*)"')
 
 LOG_LINE = re.compile(
@@ -87,13 +99,15 @@ class Profile:
     load_split: dict[str, float]
     cpu: dict[str, Counter[str]] = field(default_factory=dict)  # role -> category -> seconds
     processes: Counter[str] = field(default_factory=Counter)  # role -> how many pids
+    endpoint_cpu: float | None = None  # the moto server's CPU seconds during the run
+    process_cpu: dict[str, float] = field(default_factory=dict)  # role -> CPU s, from /proc
+    rate: int = RATE
 
 
 def fold(raw: str, rate: int = RATE) -> tuple[dict[str, Counter[str]], Counter[str]]:
     """CPU seconds by process role and category, from py-spy's collapsed stacks."""
     by_pid: dict[str, Counter[str]] = defaultdict(Counter)
     commands: dict[str, str] = {}
-    gx: dict[str, bool] = {}
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
         frames = PROCESS_FRAME.findall(stack)
@@ -101,19 +115,19 @@ def fold(raw: str, rate: int = RATE) -> tuple[dict[str, Counter[str]], Counter[s
             continue
         pid, command = frames[-1]
         commands[pid] = command
-        gx[pid] = gx.get(pid, False) or GX_MARKER in stack
         by_pid[pid][category(stack)] += int(count)
     cpu: dict[str, Counter[str]] = defaultdict(Counter)
     processes: Counter[str] = Counter()
     for pid, counts in by_pid.items():
-        role = role_of(commands[pid], gx[pid])
+        role = role_of(commands[pid])
         processes[role] += 1
         for name, samples in counts.items():
             cpu[role][name] += samples / rate
     return dict(cpu), processes
 
 
-def role_of(command: str, runs_gx: bool) -> str:
+def role_of(command: str) -> str:
+    """Which process a command line is; the GX process is the run's one spawned process."""
     if "uvicorn" in command:
         return "Prefect API server"
     if "resource_tracker" in command:
@@ -121,13 +135,16 @@ def role_of(command: str, runs_gx: bool) -> str:
     if "forkserver" in command:  # the fork server and the parse workers forked from it
         return "parse workers"
     if "spawn_main" in command:
-        return "GX process" if runs_gx else "parse workers"
+        return "GX process"
     return "flow process"
 
 
 def category(stack: str) -> str:
-    if ";" not in stack.rsplit('"', 1)[-1]:
+    frames = stack.rsplit('"', 1)[-1]
+    if ";" not in frames:
         return "no Python frame (interpreter start and exit)"
+    if any(wait in frames.rsplit(";", 1)[-1] for wait in WAITS):
+        return IDLE
     for name, markers in CATEGORIES:
         if any(marker in stack for marker in markers):
             return name
@@ -147,7 +164,8 @@ def phases(log: str, started: datetime) -> tuple[list[tuple[str, float, float]],
             ends.setdefault("start-up (imports, Prefect server)", offset)
         elif message.startswith("Finished in state"):
             # task runs are named <task>-<3 hex digits>
-            ends["end of flow" if kind == "Flow" else run_name.rsplit("-", 1)[0]] = offset
+            name = "end of flow" if kind == "Flow" else run_name.rsplit("-", 1)[0]
+            ends[name] = max(offset, ends.get(name, offset))
         if found := LOAD_SPLIT.search(message):
             merge, search, built, snapshot = found.groups()
             split = {
@@ -163,14 +181,64 @@ def phases(log: str, started: datetime) -> tuple[list[tuple[str, float, float]],
     return rows, split
 
 
-def record(source: str, corpus: Path, work: Path, out: Path, endpoint: str | None) -> Profile:
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU of a process so far, from /proc."""
+    fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class TreeCPU(threading.Thread):
+    """The kernel's CPU account of every process below `root`, read from /proc five times a
+    second and kept as last seen, so processes that exit before the run ends still count."""
+
+    def __init__(self, root: int):
+        super().__init__(daemon=True)
+        self.root = root
+        self.seen: dict[int, tuple[str, float]] = {}  # pid -> (command line, CPU s)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.2):
+            self.scan()
+
+    def scan(self) -> None:
+        parents: dict[int, int] = {}
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit():
+                try:
+                    parents[int(proc.name)] = int(
+                        (proc / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                    )
+                except (OSError, IndexError, ValueError):
+                    continue
+        below, frontier = set(), {self.root}
+        while frontier:
+            frontier = {pid for pid, parent in parents.items() if parent in frontier} - below
+            below |= frontier
+        for pid in below:
+            try:
+                command = (Path("/proc") / str(pid) / "cmdline").read_bytes()
+                self.seen[pid] = (command.replace(b"\0", b" ").decode(), cpu_seconds(pid))
+            except (OSError, IndexError, ValueError):
+                continue
+
+    def by_role(self) -> dict[str, float]:
+        totals: Counter[str] = Counter()
+        for command, seconds in self.seen.values():
+            totals[role_of(command)] += seconds
+        return dict(totals)
+
+
+def record(
+    source: str, corpus: Path, work: Path, out: Path, endpoint: MotoServer | None, rate: int
+) -> Profile:
     env = base_env(work)
     if endpoint:
-        env["AWS_ENDPOINT_URL"] = endpoint
+        env["AWS_ENDPOINT_URL"] = endpoint.url
     target = f"s3://{BUCKET}/{PREFIX}" if source == "bucket" else str(corpus)
     folded = out.with_suffix(".folded")
     command = [
-        str(BIN / "py-spy"), "record", "--subprocesses", "--rate", str(RATE), "--format", "raw",
+        str(BIN / "py-spy"), "record", "--subprocesses", "--rate", str(rate), "--format", "raw",
         "--output", str(folded), "--",
         str(BIN / "newsetl"), "run", "--source", target, "--db", str(work / "w" / "news.duckdb"),
         "--reports-dir", str(work / "reports"), "-v",
@@ -182,19 +250,33 @@ def record(source: str, corpus: Path, work: Path, out: Path, endpoint: str | Non
     warm[warm.index("--source") + 1] = str(empty)
     warm[warm.index("--db") + 1] = str(work / "warm" / "news.duckdb")
     subprocess.run(warm, env=env, capture_output=True, cwd=work)
+    endpoint_pid = endpoint.process.pid if endpoint and endpoint.process else None
+    endpoint_before = cpu_seconds(endpoint_pid) if endpoint_pid else 0.0
     started = datetime.now()
     clock = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=work)
+    logs = work / "run.log"
+    with logs.open("w", encoding="utf-8") as sink:
+        process = subprocess.Popen(
+            command, env=env, stdout=sink, stderr=subprocess.STDOUT, cwd=work
+        )
+        sampler = TreeCPU(process.pid)
+        sampler.start()
+        returncode = process.wait()
     wall = time.perf_counter() - clock
+    sampler.stopped.set()
+    sampler.join()
+    endpoint_cpu = cpu_seconds(endpoint_pid) - endpoint_before if endpoint_pid else None
     # An empty source fails its run by design (exit 1): that is the fixed cost's profile.
-    if result.returncode != 0 and not (result.returncode == 1 and not any(corpus.iterdir())):
-        sys.exit(f"newsetl run under py-spy failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    log = result.stdout + result.stderr
+    log = logs.read_text(encoding="utf-8", errors="replace")
+    if returncode != 0 and not (returncode == 1 and not any(corpus.iterdir())):
+        sys.exit(f"newsetl run under py-spy failed ({returncode}):\n{log[-3000:]}")
     rows, split = phases(log, started)
     rows.append(("exit", wall, wall - (rows[-1][1] if rows else 0.0)))
-    cpu, processes = fold(folded.read_text())
+    cpu, processes = fold(folded.read_text(), rate)
     articles = sum(1 for _ in corpus.rglob("*") if _.is_file())
-    return Profile(source, articles, wall, rows, split, cpu, processes)
+    return Profile(
+        source, articles, wall, rows, split, cpu, processes, endpoint_cpu, sampler.by_role(), rate
+    )
 
 
 def markdown(profile: Profile) -> str:
@@ -213,20 +295,34 @@ def markdown(profile: Profile) -> str:
             f"({split['partitions built']:.0f} partitions built), snapshot "
             f"{split['snapshot']:.1f} s.",
         ]
-    total = sum(sum(c.values()) for c in profile.cpu.values())
+    total = sum(profile.process_cpu.values())
     lines += [
         "",
-        f"CPU by process and activity (py-spy, {RATE} samples/s; {total:.1f} CPU-s in all, "
-        f"{total / profile.wall:.2f} cores busy on average):",
+        f"CPU by process, from the kernel's accounting ({total:.1f} CPU-s in all, "
+        f"{total / profile.wall:.2f} of the cores busy on average), and within each process by "
+        f"activity, from py-spy's samples ({profile.rate} a second; waits left out):",
         "",
-        "| process | activity | CPU s | share |",
-        "|---|---|---:|---:|",
+        "| process | CPU s | activity | sampled s |",
+        "|---|---:|---|---:|",
     ]
-    for role, counts in sorted(profile.cpu.items(), key=lambda item: -sum(item[1].values())):
-        label = role if profile.processes[role] == 1 else f"{role} ×{profile.processes[role]}"
-        for name, seconds in counts.most_common():
-            if seconds >= 0.2:
-                lines.append(f"| {label} | {name} | {seconds:.1f} | {seconds / total:.0%} |")
+    for role, seconds in sorted(profile.process_cpu.items(), key=lambda item: -item[1]):
+        label = role if profile.processes[role] <= 1 else f"{role} ×{profile.processes[role]}"
+        activities = [
+            (name, sampled)
+            for name, sampled in profile.cpu.get(role, Counter()).most_common()
+            if name != IDLE and sampled >= 0.2
+        ]
+        first, *rest = activities or [("", 0.0)]
+        lines.append(f"| {label} | {seconds:.1f} | {first[0]} | {first[1]:.1f} |")
+        lines += [f"|  |  | {name} | {sampled:.1f} |" for name, sampled in rest]
+    if profile.endpoint_cpu is not None:
+        both = total + profile.endpoint_cpu
+        lines += [
+            "",
+            f"The S3 endpoint (moto's server, on the same two cores) used "
+            f"{profile.endpoint_cpu:.1f} CPU-s during the run: {both:.1f} CPU-s with newsetl's, "
+            f"{both / profile.wall:.2f} cores busy on average.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -237,11 +333,15 @@ def main() -> None:
     )
     parser.add_argument("--source", choices=("dir", "bucket"), default="dir")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--rate", type=int, help=f"py-spy samples a second (default {RATE}; 10 for a bucket)"
+    )
     parser.add_argument("--out", type=Path, help="markdown file (default bench/results/)")
     args = parser.parse_args()
     if shutil.which("py-spy", path=str(BIN)) is None:
         sys.exit("py-spy is missing: `uv sync --frozen --group bench --inexact` installs it")
-    out = args.out or ROOT / "bench" / "results" / f"profile-{args.source}.md"
+    name = f"profile-{args.source}" if args.n else f"profile-{args.source}-empty"
+    out = args.out or ROOT / "bench" / "results" / f"{name}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="newsetl-profile-") as tmp:
         work = Path(tmp)
@@ -255,11 +355,11 @@ def main() -> None:
             moto = MotoServer(env=MOTO_CREDENTIALS).start()
             try:
                 upload(corpus, moto_client(moto), BUCKET, PREFIX, workers=32)
-                profile = record(args.source, corpus, work, out, moto.url)
+                profile = record(args.source, corpus, work, out, moto, args.rate or 10)
             finally:
                 moto.stop()
         else:
-            profile = record(args.source, corpus, work, out, None)
+            profile = record(args.source, corpus, work, out, None, args.rate or RATE)
     text = markdown(profile)
     out.write_text(text, encoding="utf-8")
     print(text)
