@@ -87,14 +87,23 @@ def test_the_temporary_server_answers_on_loopback_and_stops(
     assert not server.log.exists()
 
 
+def bare_run(tmp_path: Path) -> dict:
+    """`newsetl run` of the samples into tmp_path, with no Prefect API anywhere: keyword
+    arguments for subprocess.run or Popen."""
+    exe = Path(sys.executable).with_name("newsetl")
+    db = tmp_path / "news.duckdb"
+    return {
+        "args": [str(exe), "run", "--source", str(SAMPLE), "--db", str(db)],
+        "cwd": tmp_path,
+        "env": {**bare_env(tmp_path / "home"), "NEWSETL_REPORTS_DIR": str(tmp_path / "reports")},
+    }
+
+
 def test_a_cli_run_without_an_api_starts_and_stops_its_own_server(tmp_path: Path) -> None:
     home = tmp_path / "home"
     db = tmp_path / "news.duckdb"
-    exe = Path(sys.executable).with_name("newsetl")
     result = subprocess.run(
-        [str(exe), "run", "--source", str(SAMPLE), "--db", str(db)],
-        cwd=tmp_path,
-        env={**bare_env(home), "NEWSETL_REPORTS_DIR": str(tmp_path / "reports")},
+        **bare_run(tmp_path),
         capture_output=True,
         text=True,
         timeout=300,
@@ -143,13 +152,8 @@ def test_a_cli_run_stopped_with_sigterm_stops_everything_it_started(tmp_path: Pa
     workers go with it, and the warehouse holds nothing of the run."""
     home = tmp_path / "home"
     db = tmp_path / "news.duckdb"
-    exe = Path(sys.executable).with_name("newsetl")
     process = subprocess.Popen(
-        [str(exe), "run", "--source", str(SAMPLE), "--db", str(db)],
-        cwd=tmp_path,
-        env={**bare_env(home), "NEWSETL_REPORTS_DIR": str(tmp_path / "reports")},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        **bare_run(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     started: set[int] = set()
     deadline = time.monotonic() + 120
