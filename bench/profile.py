@@ -17,7 +17,6 @@ percent, so the wall times here run a little above `make bench`'s.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -182,14 +181,16 @@ def phases(log: str, started: datetime) -> tuple[list[tuple[str, float, float]],
 
 
 def cpu_seconds(pid: int) -> float:
-    """User plus system CPU of a process so far, from /proc."""
-    fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User plus system CPU of a process so far."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 class TreeCPU(threading.Thread):
-    """The kernel's CPU account of every process below `root`, read from /proc five times a
-    second and kept as last seen, so processes that exit before the run ends still count."""
+    """The kernel's CPU account of every process below `root`, read five times a second and
+    kept as last seen, so processes that exit before the run ends still count."""
 
     def __init__(self, root: int):
         super().__init__(daemon=True)
@@ -202,25 +203,20 @@ class TreeCPU(threading.Thread):
             self.scan()
 
     def scan(self) -> None:
-        parents: dict[int, int] = {}
-        for proc in Path("/proc").iterdir():
-            if proc.name.isdigit():
-                try:
-                    parents[int(proc.name)] = int(
-                        (proc / "stat").read_text().rsplit(")", 1)[1].split()[1]
-                    )
-                except (OSError, IndexError, ValueError):
-                    continue
-        below, frontier = set(), {self.root}
-        while frontier:
-            frontier = {pid for pid, parent in parents.items() if parent in frontier} - below
-            below |= frontier
-        for pid in below:
+        import psutil
+
+        try:
+            below = psutil.Process(self.root).children(recursive=True)
+        except psutil.Error:
+            return
+        for process in below:
             try:
-                command = (Path("/proc") / str(pid) / "cmdline").read_bytes()
-                self.seen[pid] = (command.replace(b"\0", b" ").decode(), cpu_seconds(pid))
-            except (OSError, IndexError, ValueError):
+                with process.oneshot():
+                    times = process.cpu_times()
+                    command = " ".join(process.cmdline())
+            except psutil.Error:
                 continue
+            self.seen[process.pid] = (command, times.user + times.system)
 
     def by_role(self) -> dict[str, float]:
         totals: Counter[str] = Counter()
