@@ -38,7 +38,7 @@ class RunFailed(RuntimeError):
 def exclusive_run(settings: Settings, run_id: str) -> Iterator[Path]:
     """The writer lock for the whole run, and a staging folder that is gone afterwards."""
     stage_dir = settings.staging_dir / run_id
-    with writer_lock(settings.db, settings.lock_timeout):
+    with writer_lock(settings.catalog, settings.lock_timeout, scope=settings.source):
         stage_dir.mkdir(parents=True, exist_ok=True)
         try:
             yield stage_dir
@@ -91,7 +91,7 @@ def new_summary(settings: Settings) -> RunSummary:
     return RunSummary(
         run_id=new_run_id(),
         source=settings.source,
-        db=str(settings.db),
+        db=settings.catalog.describe(),
         started_at=datetime.now(UTC),
         flow_run_id=runtime.flow_run.id,
     )
@@ -109,7 +109,8 @@ def finish(settings: Settings, summary: RunSummary) -> RunSummary:
 @flow(name="ingest-news", task_runner=ThreadPoolTaskRunner(max_workers=CHUNKS_IN_FLIGHT))
 def ingest_news(
     source: str = "data/sample",
-    db: str = "warehouse/news.duckdb",
+    db: str = "warehouse/news.sqlite",
+    data_path: str | None = None,
     endpoint_url: str | None = None,
     pattern: str = "*.txt",
     full_refresh: bool = False,
@@ -122,7 +123,8 @@ def ingest_news(
 ) -> RunSummary:
     settings = Settings(
         source=source,
-        db=Path(db),
+        db=db,
+        data_path=data_path,
         endpoint_url=endpoint_url,
         pattern=pattern,
         full_refresh=full_refresh,
@@ -136,7 +138,7 @@ def ingest_news(
     summary = new_summary(settings)
     with exclusive_run(settings, summary.run_id) as stage:
         warm_up(settings)
-        state, live_hashes = open_warehouse(settings)
+        state, live_hashes = open_warehouse(settings, settings.source)
         listing = list_objects(settings)
         plan = plan_changes(listing.matched, state, settings.full_refresh)
         summary.record_plan(plan, ignored=len(listing.ignored))

@@ -18,7 +18,7 @@ from tasks.state import open_warehouse
 
 @flow(name="retry-quarantine", task_runner=ThreadPoolTaskRunner(max_workers=2))
 def retry_quarantine(
-    db: str = "warehouse/news.duckdb",
+    db: str = "warehouse/news.sqlite",
     reports_dir: str = "reports",
     lock_timeout: float = 60.0,
 ) -> RunSummary:
@@ -26,7 +26,7 @@ def retry_quarantine(
     stay held with their new reasons. The share threshold does not apply: nothing new comes in."""
     settings = Settings(
         source=QuarantineSource.SCHEME + db,
-        db=Path(db),
+        db=db,
         pattern="*",
         workers=1,
         critical_threshold=1.0,

@@ -1,7 +1,7 @@
 """The daily report flow: rebuild the GX Data Docs and publish a quality summary artifact.
 
-It opens the warehouse read-only (waiting while an ingest holds the file), so it needs no
-writer lock; what it writes is the reports folder, hence its own deployment concurrency limit.
+It attaches the lake read-only, so it needs no writer lock and never waits for an ingest; what
+it writes is the reports folder, which it shares with ingest runs (see tasks.report).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from newsetl.quality_summary import (
     records,
 )
 from newsetl.settings import Settings
-from newsetl.snapshot import snapshot_path
 from tasks.report import build_data_docs
 
 
@@ -34,28 +33,25 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[
 
 
 @task(name="read-quality", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def read_quality(db: Path, data_docs: str | None, lock_timeout: float) -> QualitySummary:
-    """The newest run, its failed expectations and the recent pass rates, read-only.
-    Retries cover a writer holding the DuckDB file longer than `lock_timeout`."""
-    if not db.exists():
-        get_run_logger().warning("no warehouse at %s yet", db)
-        return QualitySummary(db=str(db), data_docs=data_docs)
-    # Read the analysts' snapshot when there is one: a reader on the working file would make
-    # a scheduled ingest wait for it.
-    published = snapshot_path(db)
-    con = warehouse.connect(
-        published if published.exists() else db, read_only=True, timeout=lock_timeout
-    )
+def read_quality(db: str, data_docs: str | None) -> QualitySummary:
+    """The newest run, its failed expectations and the recent pass rates, read-only: a reader
+    of the lake never waits for a run, nor makes one wait."""
+    catalog = warehouse.Catalog.parse(db)
+    if not catalog.exists():
+        get_run_logger().warning("no warehouse at %s yet", catalog.describe())
+        return QualitySummary(db=catalog.describe(), data_docs=data_docs)
+    con = warehouse.connect(catalog, read_only=True)
+    db = catalog.describe()
     try:
         latest = _query(con, "latest_run")
         if not latest:
-            return QualitySummary(db=str(db), data_docs=data_docs)
+            return QualitySummary(db=db, data_docs=data_docs)
         failed = _query(con, "failed_expectations", run_id=latest[0]["run_id"])
         history = _query(con, "pass_rates", runs=HISTORY_RUNS)
     finally:
         con.close()
     return QualitySummary(
-        db=str(db),
+        db=db,
         latest=latest[0],
         failed=[FailedExpectation(**row) for row in failed],
         history=[RunQuality(**row) for row in history],
@@ -72,12 +68,12 @@ def publish_quality_summary(summary: QualitySummary) -> None:
 
 @flow(name="dq-report")
 def dq_report(
-    db: str = "warehouse/news.duckdb",
+    db: str = "warehouse/news.sqlite",
     reports_dir: str = "reports",
     lock_timeout: float = 60.0,
 ) -> QualitySummary:
-    settings = Settings(db=Path(db), reports_dir=Path(reports_dir), lock_timeout=lock_timeout)
+    settings = Settings(db=db, reports_dir=Path(reports_dir), lock_timeout=lock_timeout)
     data_docs = build_data_docs(settings)
-    summary = read_quality(settings.db, data_docs, settings.lock_timeout)
+    summary = read_quality(settings.db, data_docs)
     publish_quality_summary(summary)
     return summary

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from newsetl.parse import parse_article
-from newsetl.records import ParseResult
+from newsetl.records import Article, ParseResult
 from newsetl.rows import ARTICLE_SCHEMA, PARAGRAPH_SCHEMA, RAW_SCHEMA, build_frames
+from newsetl.search.index import DOCS_SCHEMA, POSTINGS_SCHEMA, index_frames
 
 if TYPE_CHECKING:  # parse workers import this module; they never fetch, so no boto3 there
     from newsetl.source import Source
@@ -29,6 +30,8 @@ STAGED_TABLES = {
     "articles": ARTICLE_SCHEMA,
     "paragraphs": PARAGRAPH_SCHEMA,
     "raw": RAW_SCHEMA,
+    "search_docs": DOCS_SCHEMA,
+    "postings": POSTINGS_SCHEMA,
 }
 
 
@@ -53,14 +56,20 @@ def parse_all(items: list[tuple[str, bytes]]) -> list[tuple[ParseResult, bytes]]
 
 
 def stage_chunk(items: list[tuple[str, bytes]], stage_dir: Path, index: int) -> ChunkOutcome:
-    """Parse fetched objects and write their rows as Parquet; only the small checks frame comes
+    """Parse fetched objects, index them for search, and write their rows as Parquet; only the small checks frame comes
     back, so a worker process returns little over the pipe."""
-    frames = build_frames(parse_all(items))
+    parsed = parse_all(items)
+    frames = build_frames(parsed)
+    search_docs, postings = index_frames(
+        [(r.key, r.title, r.body, r.language) for r, _ in parsed if isinstance(r, Article)]
+    )
     files: dict[str, Path] = {}
     for name, frame in (
         ("articles", frames.articles),
         ("paragraphs", frames.paragraphs),
         ("raw", frames.raw),
+        ("search_docs", search_docs),
+        ("postings", postings),
     ):
         path = stage_dir / name / f"part-{index:05d}.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    help="Turn a bucket of Kazakh and Russian news articles into a validated DuckDB warehouse.",
+    help="Turn a bucket of Kazakh and Russian news articles into a validated DuckLake warehouse.",
 )
 console = Console(stderr=False)
 errors = Console(stderr=True)
@@ -32,7 +32,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 @app.callback()
 def _group() -> None:
-    """newsetl: news articles from a bucket into a validated DuckDB warehouse."""
+    """newsetl: news articles from a bucket into a validated DuckLake warehouse."""
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
@@ -91,9 +91,16 @@ def warm_quality(settings: Settings) -> None:
     engine_process(settings.expectations_dir, settings.reports_dir / "gx")
 
 
-def check_db_path(db: Path) -> None:
+def check_db_path(settings: Settings) -> None:
+    """A file catalog's folder must be creatable and writable; checked before any work starts."""
     from newsetl.warehouse import WarehouseError
 
+    catalog = settings.catalog
+    if not catalog.is_file:
+        if not settings.data_path and not catalog.exists():
+            raise WarehouseError("a PostgreSQL catalog needs --data-path")
+        return
+    db = catalog.path
     parent = db.parent if str(db.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +144,18 @@ def run(
         typer.Option(help="s3://BUCKET/PREFIX/ or a local directory. [default: data/sample]"),
     ] = None,
     db: Annotated[
-        Path | None, typer.Option(help="DuckDB warehouse file. [default: warehouse/news.duckdb]")
+        str | None,
+        typer.Option(
+            help="The lake's catalog: a SQLite file, or postgres:<conninfo>. "
+            "[default: warehouse/news.sqlite]"
+        ),
+    ] = None,
+    data_path: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the lake's Parquet files go: a folder or s3://BUCKET/PREFIX/ "
+            "(default: beside a file catalog; required with PostgreSQL)."
+        ),
     ] = None,
     endpoint_url: Annotated[
         str | None, typer.Option(help="S3 endpoint URL (AWS_ENDPOINT_URL is honoured too).")
@@ -183,6 +201,7 @@ def run(
     settings = build_settings(
         source=source,
         db=db,
+        data_path=data_path,
         endpoint_url=endpoint_url,
         pattern=pattern,
         full_refresh=full_refresh,
@@ -199,7 +218,7 @@ def run(
     from newsetl.warehouse import WarehouseError
 
     try:
-        check_db_path(settings.db)
+        check_db_path(settings)
         open_source(settings.source, settings.endpoint_url).check()
     except (SourceError, WarehouseError) as exc:
         raise fail(str(exc)) from None
@@ -221,8 +240,8 @@ def run(
         except (SourceError, WarehouseError) as exc:
             raise fail(str(exc)) from None
     console.print(summary_table(summary))
-    if summary.snapshot:
-        console.print(f"Snapshot for analysts: {summary.snapshot}")
+    if summary.snapshot_id is not None:
+        console.print(f"Lake snapshot: {summary.snapshot_id}")
     if summary.data_docs:
         console.print(f"Data Docs: {summary.data_docs}")
     if not summary.ok:
@@ -235,19 +254,22 @@ quarantine_app = typer.Typer(no_args_is_help=True, help="What is held back, and 
 app.add_typer(quarantine_app, name="quarantine")
 
 DbOption = Annotated[
-    Path | None, typer.Option(help="DuckDB warehouse file. [default: warehouse/news.duckdb]")
+    str | None,
+    typer.Option(
+        help="The lake's catalog: a SQLite file, or postgres:<conninfo>. "
+        "[default: warehouse/news.sqlite]"
+    ),
 ]
 
 
-def read_only(db: Path):
-    import duckdb
+def read_only(settings: Settings):
+    """The lake attached read-only: never waits for a run, never makes one wait."""
+    from newsetl.warehouse import WarehouseError, connect
 
-    if not db.is_file():
-        raise fail(f"warehouse not found: {db}")
     try:
-        return duckdb.connect(str(db), read_only=True)
-    except duckdb.Error as exc:
-        raise fail(f"cannot open {db}: {exc}") from None
+        return connect(settings.catalog, read_only=True, endpoint_url=settings.endpoint_url)
+    except WarehouseError as exc:
+        raise fail(str(exc)) from None
 
 
 @quarantine_app.command("list")
@@ -256,10 +278,11 @@ def quarantine_list(db: DbOption = None) -> None:
     from newsetl.warehouse import sql_file
 
     settings = build_settings(db=db)
-    with read_only(settings.db) as con:
+    with read_only(settings) as con:
         relation = con.sql(sql_file("cli/quarantine_list.sql"))
         count = len(relation)
-        console.print(relation_table(f"quarantine of {settings.db}: {count} held", relation))
+        title = f"quarantine of {settings.catalog.describe()}: {count} held"
+        console.print(relation_table(title, relation))
 
 
 @quarantine_app.command("retry")
@@ -271,8 +294,8 @@ def quarantine_retry(
     """Re-parse and re-validate held objects from their stored bytes; those that pass now move to
     articles, in one transaction. No bucket needed."""
     settings = build_settings(db=db, reports_dir=reports_dir)
-    if not settings.db.is_file():
-        raise fail(f"warehouse not found: {settings.db}")
+    if not settings.catalog.exists():
+        raise fail(f"warehouse not found: {settings.catalog.describe()}")
     stop_cleanly_on_sigterm()
     prefect_ready = start_prefect(verbose)
     warm_quality(settings)
@@ -284,7 +307,7 @@ def quarantine_retry(
 
     try:
         summary = retry_quarantine(
-            db=str(settings.db),
+            db=settings.db,
             reports_dir=str(settings.reports_dir),
             lock_timeout=settings.lock_timeout,
         )
@@ -307,7 +330,7 @@ def report(db: DbOption = None, reports_dir: Annotated[Path | None, typer.Option
     from newsetl.warehouse import sql_file
 
     settings = build_settings(db=db, reports_dir=reports_dir)
-    with read_only(settings.db) as con:
+    with read_only(settings) as con:
         latest = con.sql(sql_file("cli/latest_run.sql"))
         row = latest.fetchone()
         if row is None:
@@ -332,6 +355,118 @@ def report(db: DbOption = None, reports_dir: Annotated[Path | None, typer.Option
 def _as_relation(con, cursor):
     """A parameterised query's result as a relation, so one table printer serves all."""
     return con.from_arrow(cursor.to_arrow_table())
+
+
+SQL_FORMATS = ("table", "csv", "json")
+
+
+@app.command("sql")
+def sql_command(
+    db: DbOption = None,
+    command: Annotated[
+        str | None, typer.Option("--command", "-c", help="Run this SQL and exit.")
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--format", help="table, csv or json (with -c). [default: table]")
+    ] = "table",
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="S3 endpoint URL, for a lake whose data are on S3.")
+    ] = None,
+) -> None:
+    """Query the warehouse read-only, with the search macros ready: `-c SQL` runs one statement;
+    without it, the DuckDB shell opens on the lake."""
+    if output not in SQL_FORMATS:
+        raise fail(f"bad arguments: --format must be one of {', '.join(SQL_FORMATS)}", EXIT_USAGE)
+    settings = build_settings(db=db, endpoint_url=endpoint_url)
+    if command is None:
+        from newsetl.shell import run_shell
+        from newsetl.warehouse import WarehouseError
+
+        try:
+            raise typer.Exit(run_shell(settings.catalog, endpoint_url=settings.endpoint_url))
+        except WarehouseError as exc:
+            raise fail(str(exc)) from None
+    import duckdb
+
+    with read_only(settings) as con:
+        try:
+            relation = con.sql(command)
+        except duckdb.Error as exc:
+            raise fail(f"query failed: {str(exc).strip().splitlines()[0]}") from None
+        if relation is None:
+            return
+        frame = relation.pl()
+    if output == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif output == "json":
+        sys.stdout.write(frame.write_json() + "\n")
+    else:
+        console.print(relation_table(f"{frame.height} rows", frame))
+
+
+@app.command()
+def maintain(
+    db: DbOption = None,
+    retention_days: Annotated[
+        int,
+        typer.Option(min=0, help="Expire snapshots older than this many days. [default: 30]"),
+    ] = 30,
+    lock_timeout: Annotated[
+        float | None, typer.Option(help="Seconds to wait for a run. [default: 60]")
+    ] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="S3 endpoint URL, for a lake whose data are on S3.")
+    ] = None,
+) -> None:
+    """Merge the small files runs leave, expire snapshots older than the retention, and delete
+    files no snapshot references. Safe while readers are attached; a run waits for it."""
+    from newsetl.maintain import maintain as run_maintenance
+    from newsetl.warehouse import WarehouseError, connect, writer_lock
+
+    settings = build_settings(db=db, lock_timeout=lock_timeout, endpoint_url=endpoint_url)
+    try:
+        catalog = settings.catalog
+        if not catalog.exists():
+            raise WarehouseError(f"no warehouse at {catalog.describe()}")
+        with writer_lock(catalog, settings.lock_timeout):
+            con = connect(catalog, endpoint_url=settings.endpoint_url)
+            try:
+                done = run_maintenance(con, retention_days)
+            finally:
+                con.close()
+    except WarehouseError as exc:
+        raise fail(str(exc)) from None
+    table = Table(title=f"maintenance of {catalog.describe()}", show_header=False)
+    for name, value in done.as_dict().items():
+        table.add_row(name, str(value))
+    console.print(table)
+
+
+@app.command("migrate-warehouse")
+def migrate_warehouse(
+    old: Annotated[Path, typer.Argument(help="A warehouse file made by an earlier version.")],
+    db: DbOption = None,
+    data_path: Annotated[
+        str | None, typer.Option(help="Where the new lake's Parquet files go.")
+    ] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="S3 endpoint URL, for a data path on S3.")
+    ] = None,
+) -> None:
+    """Move a DuckDB-file warehouse (all tables, quarantine bytes, run history) into a new, empty
+    lake, indexing its articles for search, in one snapshot."""
+    from newsetl.upgrade import migrate_duckdb_warehouse
+    from newsetl.warehouse import WarehouseError
+
+    settings = build_settings(db=db, data_path=data_path, endpoint_url=endpoint_url)
+    try:
+        counts = migrate_duckdb_warehouse(old, settings)
+    except WarehouseError as exc:
+        raise fail(str(exc)) from None
+    table = Table(title=f"{old} moved into {settings.catalog.describe()}", show_header=False)
+    for name, value in counts.items():
+        table.add_row(name, str(value))
+    console.print(table)
 
 
 class _progress_bar:

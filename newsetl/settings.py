@@ -20,7 +20,15 @@ class Settings(BaseSettings):
     source: str = Field(
         "data/sample", description="s3://BUCKET/PREFIX/ or a local directory of article files."
     )
-    db: Path = Field(Path("warehouse/news.duckdb"), description="DuckDB warehouse file.")
+    db: str = Field(
+        "warehouse/news.sqlite",
+        description="The lake's catalog: a SQLite file, or postgres:<conninfo> for a shared one.",
+    )
+    data_path: str | None = Field(
+        None,
+        description="Where the lake's Parquet files go: a folder or s3://BUCKET/PREFIX/ "
+        "(default: beside a file catalog; required with PostgreSQL).",
+    )
     endpoint_url: str | None = Field(
         None, description="S3 endpoint; AWS_ENDPOINT_URL is honoured when unset."
     )
@@ -59,16 +67,31 @@ class Settings(BaseSettings):
     def is_s3(self) -> bool:
         return self.source.startswith("s3://")
 
+    @field_validator("db", mode="before")
+    @classmethod
+    def _db_text(cls, value: object) -> str:
+        return str(value).strip()
+
+    @property
+    def catalog(self):
+        from newsetl.warehouse import Catalog
+
+        return Catalog.parse(self.db, self.data_path)
+
     @property
     def staging_dir(self) -> Path:
-        """Per-run Parquet staging lives beside the warehouse, on the same volume."""
-        return self.db.parent / f".{self.db.stem}.staging"
+        """Per-run Parquet staging lives beside a file catalog (on the same volume), or in
+        `.newsetl/` of the working directory for a server catalog."""
+        catalog = self.catalog
+        name = f".{catalog.path.stem}.staging" if catalog.is_file else "staging"
+        return catalog.local_dir / name
 
     def flow_parameters(self) -> dict:
         """The flow's parameters: plain values, so deployments can set them too."""
         return {
             "source": self.source,
-            "db": str(self.db),
+            "db": self.db,
+            "data_path": self.data_path,
             "endpoint_url": self.endpoint_url,
             "pattern": self.pattern,
             "full_refresh": self.full_refresh,

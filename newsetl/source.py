@@ -193,16 +193,22 @@ class QuarantineSource:
     SCHEME = "quarantine://"
 
     def __init__(self, url: str):
-        self.db = Path(url.removeprefix(self.SCHEME))
+        from newsetl.warehouse import Catalog
+
+        self.catalog = Catalog.parse(url.removeprefix(self.SCHEME))
+        self._lock = threading.Lock()
+        self._con = None
 
     def describe(self) -> str:
-        return f"quarantine of {self.db}"
+        return f"quarantine of {self.catalog.describe()}"
 
     def _query(self, sql: str, params: list | None = None) -> list[tuple]:
-        import duckdb
+        from newsetl.warehouse import connect
 
-        with duckdb.connect(str(self.db)) as con:
-            return con.execute(sql, params or []).fetchall()
+        with self._lock:  # one read-only connection, shared by the fetching threads
+            if self._con is None:
+                self._con = connect(self.catalog, read_only=True)
+            return self._con.execute(sql, params or []).fetchall()
 
     def list(self) -> Iterator[ObjectRef]:
         rows = self._query(
@@ -220,8 +226,8 @@ class QuarantineSource:
         return bytes(rows[0][0])
 
     def check(self) -> None:
-        if not self.db.is_file():
-            raise SourceError(f"warehouse not found: {self.db}")
+        if not self.catalog.exists():
+            raise SourceError(f"warehouse not found: {self.catalog.describe()}")
 
 
 Source = S3Source | LocalSource | QuarantineSource

@@ -51,7 +51,7 @@ class RunSummary:
     warnings: int = 0
     finished_at: datetime | None = None
     data_docs: str | None = None
-    snapshot: str | None = None  # the read-only copy analysts open
+    snapshot_id: int | None = None  # the DuckLake snapshot the run committed as
     failed_expectations: list[dict] = field(default_factory=list)
     worst_rows: list[dict] = field(default_factory=list)
 
@@ -149,8 +149,8 @@ class RunSummary:
             ]
         else:
             lines.append("None.")
-        if self.snapshot:
-            lines += ["", f"Analysts' snapshot: `{self.snapshot}`"]
+        if self.snapshot_id is not None:
+            lines += ["", f"Lake snapshot: {self.snapshot_id}"]
         if self.data_docs:
             lines += ["", f"Data Docs: `{self.data_docs}`"]
         return "\n".join(lines) + "\n"

@@ -11,13 +11,24 @@ from newsetl.settings import Settings
 
 
 @task(name="open-warehouse", cache_policy=NO_CACHE)
-def open_warehouse(settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Returns (source state, live article hashes)."""
-    con = warehouse.connect(settings.db, timeout=settings.lock_timeout)
+def open_warehouse(
+    settings: Settings, source: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Returns (the state of `source`'s objects, or of all objects when None; live article
+    hashes)."""
+    con = open_writer(settings)
     try:
-        applied = warehouse.migrate(con)
+        applied = warehouse.prepare(con)
         if applied:
             get_run_logger().info("applied migrations: %s", ", ".join(applied))
-        return warehouse.read_state(con), warehouse.live_article_hashes(con)
+        return warehouse.read_state(con, source), warehouse.live_article_hashes(con)
     finally:
         con.close()
+
+
+def open_writer(settings: Settings):
+    return warehouse.connect(
+        settings.catalog,
+        memory_limit=settings.duckdb_memory_limit,
+        endpoint_url=settings.endpoint_url,
+    )

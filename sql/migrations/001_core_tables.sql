@@ -1,11 +1,13 @@
 -- The warehouse contract: articles, their paragraphs, the quarantine, source state, runs and
--- data-quality outcomes.
+-- data-quality outcomes. DuckLake enforces no keys: the load keeps `key` unique per table
+-- (paragraphs: key and position) by deleting a key's old rows before inserting its new ones.
 
 CREATE TABLE articles (
-    key                 VARCHAR PRIMARY KEY,  -- object key in the source
+    key                 VARCHAR NOT NULL,     -- object key in the source
     doc_id              VARCHAR NOT NULL,     -- file name without extension
     title               VARCHAR,
     published_date      DATE,
+    published_at        TIMESTAMPTZ,          -- date and time, when the article gives a time
     date_source         VARCHAR NOT NULL,     -- header | byline | dateline | none
     language            VARCHAR,              -- ISO 639-1
     language_confidence DOUBLE,
@@ -17,6 +19,8 @@ CREATE TABLE articles (
     dateline_place      VARCHAR,
     dateline_date       DATE,
     agency              VARCHAR,
+    author              VARCHAR,
+    layout              VARCHAR,              -- which of the parser's layouts matched
     body                VARCHAR NOT NULL,
     paragraph_count     INTEGER NOT NULL,
     char_count          INTEGER NOT NULL,
@@ -35,12 +39,11 @@ CREATE TABLE articles (
 CREATE TABLE paragraphs (
     key      VARCHAR NOT NULL,
     position INTEGER NOT NULL,  -- from 1
-    text     VARCHAR NOT NULL,
-    PRIMARY KEY (key, position)
+    text     VARCHAR NOT NULL
 );
 
 CREATE TABLE quarantine (
-    key            VARCHAR PRIMARY KEY,
+    key            VARCHAR NOT NULL,
     etag           VARCHAR NOT NULL,
     content_sha256 VARCHAR NOT NULL,
     reasons        VARCHAR[] NOT NULL,  -- every critical expectation the object failed
@@ -53,7 +56,8 @@ CREATE TABLE quarantine (
 );
 
 CREATE TABLE source_objects (
-    key            VARCHAR PRIMARY KEY,
+    key            VARCHAR NOT NULL,
+    source         VARCHAR NOT NULL,  -- the --source whose listing holds it
     etag           VARCHAR NOT NULL,
     size           BIGINT NOT NULL,
     last_modified  TIMESTAMPTZ,
@@ -64,7 +68,7 @@ CREATE TABLE source_objects (
 );
 
 CREATE TABLE ingest_runs (
-    run_id       VARCHAR PRIMARY KEY,
+    run_id       VARCHAR NOT NULL,
     flow_run_id  VARCHAR,
     source       VARCHAR NOT NULL,
     started_at   TIMESTAMPTZ NOT NULL,
@@ -80,7 +84,8 @@ CREATE TABLE ingest_runs (
     loaded       INTEGER NOT NULL,
     quarantined  INTEGER NOT NULL,
     warnings     INTEGER NOT NULL,  -- loaded rows with at least one warning
-    message      VARCHAR
+    message      VARCHAR,
+    snapshot_id  BIGINT             -- the DuckLake snapshot the run committed as
 );
 
 CREATE TABLE dq_results (

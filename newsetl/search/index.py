@@ -1,0 +1,33 @@
+"""Search postings for a chunk of articles, as frames the chunk stages beside its rows."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from newsetl.search.tokens import index_lang, terms
+
+POSTINGS_SCHEMA = {"key": pl.String(), "lang": pl.String(), "term": pl.String(), "tf": pl.Int32()}
+DOCS_SCHEMA = {"key": pl.String(), "lang": pl.String(), "length": pl.Int32()}
+
+
+def index_frames(
+    articles: list[tuple[str, str | None, str, str | None]],
+) -> tuple[pl.DataFrame, ...]:
+    """(search_docs, postings) frames for (key, title, body, language) tuples."""
+    keys, langs, terms_, tfs = [], [], [], []
+    docs = []
+    for key, title, body, language in articles:
+        lang = index_lang(language)
+        counts = terms(f"{title or ''}\n{body}", lang)
+        docs.append((key, lang, sum(counts.values())))
+        for term, tf in counts.items():
+            keys.append(key)
+            langs.append(lang)
+            terms_.append(term)
+            tfs.append(tf)
+    return (
+        pl.DataFrame(docs, schema=DOCS_SCHEMA, orient="row"),
+        pl.DataFrame(
+            {"key": keys, "lang": langs, "term": terms_, "tf": tfs}, schema=POSTINGS_SCHEMA
+        ),
+    )

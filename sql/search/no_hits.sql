@@ -1,1 +1,0 @@
-SELECT NULL::VARCHAR AS key, NULL::DOUBLE AS score WHERE false
