@@ -56,8 +56,8 @@ def parse_all(items: list[tuple[str, bytes]]) -> list[tuple[ParseResult, bytes]]
 
 
 def stage_chunk(items: list[tuple[str, bytes]], stage_dir: Path, index: int) -> ChunkOutcome:
-    """Parse fetched objects, index them for search, and write their rows as Parquet; only the small checks frame comes
-    back, so a worker process returns little over the pipe."""
+    """Parse fetched objects, index them for search, and write their rows as Parquet; only the
+    small checks frame comes back, so a worker process returns little over the pipe."""
     parsed = parse_all(items)
     frames = build_frames(parsed)
     search_docs, postings = index_frames(

@@ -344,17 +344,12 @@ def report(db: DbOption = None, reports_dir: Annotated[Path | None, typer.Option
             overview.add_row(name, "" if value is None else str(value))
         console.print(overview)
         quality = con.execute(sql_file("cli/latest_quality.sql"), {"run_id": run_id})
-        console.print(relation_table(f"expectations of run {run_id}", _as_relation(con, quality)))
+        console.print(relation_table(f"expectations of run {run_id}", quality.pl()))
     docs = settings.reports_dir / "data_docs" / "index.html"
     if docs.is_file():
         console.print(f"Data Docs: {docs.resolve()}")
     else:
         console.print(f"Data Docs not built yet (expected at {docs})")
-
-
-def _as_relation(con, cursor):
-    """A parameterised query's result as a relation, so one table printer serves all."""
-    return con.from_arrow(cursor.to_arrow_table())
 
 
 SQL_FORMATS = ("table", "csv", "json")
@@ -427,7 +422,7 @@ def maintain(
     try:
         catalog = settings.catalog
         if not catalog.exists():
-            raise WarehouseError(f"no warehouse at {catalog.describe()}")
+            raise WarehouseError(f"warehouse not found: {catalog.describe()}")
         with writer_lock(catalog, settings.lock_timeout):
             con = connect(catalog, endpoint_url=settings.endpoint_url)
             try:

@@ -30,7 +30,7 @@ def duckdb_cli() -> Path:
 def init_script(catalog: Catalog, endpoint_url: str | None = None) -> str:
     """What the shell runs first: the extensions from their packages, the lake attached."""
     if not catalog.exists():
-        raise WarehouseError(f"no warehouse at {catalog.describe()}")
+        raise WarehouseError(f"warehouse not found: {catalog.describe()}")
     scanner = "sqlite_scanner" if catalog.is_file else "postgres_scanner"
     lines = [f"LOAD {quote(str(extension_path(name)))};" for name in ("ducklake", scanner, "fts")]
     if wants_s3(catalog):

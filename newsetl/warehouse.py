@@ -243,7 +243,7 @@ def connect(
     file catalog; a reader never creates anything. `snapshot` opens an older state, read-only."""
     if not catalog.exists():
         if read_only or snapshot is not None:
-            raise WarehouseError(f"no warehouse at {catalog.describe()}")
+            raise WarehouseError(f"warehouse not found: {catalog.describe()}")
         create_sqlite_catalog(catalog.path)
         data_path = catalog.data_path or catalog.default_data_path
     else:
@@ -452,24 +452,22 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
-def bind(
-    con: duckdb.DuckDBPyConnection, frames: Mapping[str, pl.DataFrame | duckdb.DuckDBPyRelation]
-) -> None:
-    """Expose frames (or relations over staged Parquet) to the SQL files under fixed names."""
+def bind(con: duckdb.DuckDBPyConnection, frames: Mapping[str, pl.DataFrame | list[Path]]) -> None:
+    """Expose frames, or staged Parquet files, to the SQL files under fixed names: in this
+    connection only (temporary views and registered frames), never in the lake."""
     for name, frame in frames.items():
-        if isinstance(frame, duckdb.DuckDBPyRelation):
-            frame.create_view(name, replace=True)
+        if isinstance(frame, list):
+            files = ", ".join(quote(str(path)) for path in frame)
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{files}])"
+            )
         else:
             con.register(name, frame.to_arrow())
 
 
-def staged(
-    con: duckdb.DuckDBPyConnection, files: list[Path], schema: Mapping
-) -> duckdb.DuckDBPyRelation | pl.DataFrame:
-    """Staged Parquet files as one relation, or an empty frame of the same shape."""
-    if not files:
-        return pl.DataFrame(schema=dict(schema))
-    return con.read_parquet([str(path) for path in files])
+def staged(files: list[Path], schema: Mapping) -> list[Path] | pl.DataFrame:
+    """Staged Parquet files, or an empty frame of the same shape when there are none."""
+    return list(files) if files else pl.DataFrame(schema=dict(schema))
 
 
 def commit_message(con: duckdb.DuckDBPyConnection, run_id: str, kind: str) -> None:
@@ -501,14 +499,14 @@ def apply_run(
     inserts and never deletes, so such runs from different machines never conflict. A commit
     that loses to a concurrent one (on a shared catalog) is tried again from the start: the
     expensive work (fetching, parsing, validating, staging) is done before it."""
-    relations: dict[str, pl.DataFrame | duckdb.DuckDBPyRelation] = {
+    relations: dict[str, pl.DataFrame | list[Path]] = {
         "run_ctx": run_ctx,
         "plan": plan,
         "decisions": decisions,
         "dq_rows": dq_rows,
     }
     for name, files in staged_files.items():
-        relations[f"staged_{name}"] = staged(con, files, staged_schemas[name])
+        relations[f"staged_{name}"] = staged(files, staged_schemas[name])
     bind(con, relations)
     run_id = run_ctx["run_id"][0]
     for attempt in range(COMMIT_ATTEMPTS):

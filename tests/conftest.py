@@ -1,4 +1,4 @@
-"""Shared fixtures: a real moto server over HTTP, real DuckDB files, a real Prefect test server."""
+"""Shared fixtures: a real moto server over HTTP, real DuckLake catalogs, a real Prefect test server."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from newsetl.devs3 import MotoServer, demo_credentials, upload_dir
@@ -90,9 +89,15 @@ def cli(prefect_api: str, moto: MotoServer):
     return run
 
 
-def table(db: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(sql).fetchall()
+def table(db: Path | str, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of a query on the lake, read-only, as an analyst would run it."""
+    import newsetl
+
+    con = newsetl.connect(str(db))
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
 
 
 def snapshot(db: Path) -> dict[str, list[tuple]]:
@@ -106,3 +111,13 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
         ),
     }
     return {name: table(db, sql) for name, sql in queries.items()}
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL server per test process, on 127.0.0.1."""
+    from tests.pg import Postgres
+
+    server = Postgres().start()
+    yield server
+    server.stop()

@@ -5,15 +5,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import duckdb
-
 from newsetl.devs3 import MotoServer
-from newsetl.warehouse import writer_lock
+from newsetl.warehouse import Catalog, writer_lock
 from tests.conftest import table
 
 
 def test_run_prints_summary_and_exits_zero(cli, moto, bucket: str, warehouse_dir: Path) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     args = ["run", "--source", f"s3://{bucket}/incoming/", "--db", str(db)]
     args += ["--endpoint-url", moto.url, "--reports-dir", str(warehouse_dir / "reports")]
     first = cli(*args)
@@ -26,7 +24,7 @@ def test_run_prints_summary_and_exits_zero(cli, moto, bucket: str, warehouse_dir
 
 
 def test_settings_come_from_the_environment(cli, moto, bucket: str, warehouse_dir: Path) -> None:
-    db = warehouse_dir / "env.duckdb"
+    db = warehouse_dir / "env.sqlite"
     env = {
         "NEWSETL_SOURCE": f"s3://{bucket}/incoming/",
         "NEWSETL_DB": str(db),
@@ -47,7 +45,7 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
 
 
 def test_missing_bucket(cli, moto, warehouse_dir: Path) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     result = cli(
         "run", "--source", "s3://no-such-bucket/x/", "--db", str(db), "--endpoint-url", moto.url
     )
@@ -65,7 +63,7 @@ def test_unreachable_endpoint(cli, warehouse_dir: Path) -> None:
         "--source",
         "s3://news-raw/x/",
         "--db",
-        str(warehouse_dir / "n.duckdb"),
+        str(warehouse_dir / "n.sqlite"),
         "--endpoint-url",
         url,
     )
@@ -83,7 +81,7 @@ def test_wrong_credentials_are_named_and_never_printed(cli, warehouse_dir: Path)
             "--source",
             "s3://news-raw/x/",
             "--db",
-            str(warehouse_dir / "n.duckdb"),
+            str(warehouse_dir / "n.sqlite"),
             "--endpoint-url",
             server.url,
             env={"AWS_ACCESS_KEY_ID": "AKIAUNKNOWN", "AWS_SECRET_ACCESS_KEY": secret},
@@ -103,7 +101,7 @@ def test_unwritable_db_path(cli, moto, bucket: str, tmp_path: Path) -> None:
         "--source",
         f"s3://{bucket}/incoming/",
         "--db",
-        str(blocker / "news.duckdb"),
+        str(blocker / "news.sqlite"),
         "--endpoint-url",
         moto.url,
     )
@@ -112,7 +110,7 @@ def test_unwritable_db_path(cli, moto, bucket: str, tmp_path: Path) -> None:
 
 
 def test_bad_arguments_exit_two(cli, warehouse_dir: Path) -> None:
-    result = cli("run", "--chunk-size", "0", "--db", str(warehouse_dir / "n.duckdb"))
+    result = cli("run", "--chunk-size", "0", "--db", str(warehouse_dir / "n.sqlite"))
     assert result.returncode == 2
     assert "chunk_size" in result.stderr
     assert cli("run", "--no-such-flag").returncode == 2
@@ -121,7 +119,7 @@ def test_bad_arguments_exit_two(cli, warehouse_dir: Path) -> None:
 def test_second_writer_waits_then_fails_cleanly(
     cli, moto, bucket: str, warehouse_dir: Path
 ) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     args = [
         "run",
         "--source",
@@ -133,19 +131,18 @@ def test_second_writer_waits_then_fails_cleanly(
     ]
     args += ["--reports-dir", str(warehouse_dir / "reports")]
     assert cli(*args).returncode == 0
-    with writer_lock(db, timeout=5):
+    with writer_lock(Catalog.parse(db), timeout=5, scope=f"s3://{bucket}/incoming/"):
         blocked = cli(*args, "--lock-timeout", "2")
     assert blocked.returncode == 1
     assert "being written by another run" in one_line_error(blocked)
-    with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM articles").fetchone() == (5,)
-        assert con.execute("SELECT count(*) FROM ingest_runs").fetchone() == (1,)
+    assert table(db, "SELECT count(*) FROM articles") == [(5,)]
+    assert table(db, "SELECT count(*) FROM ingest_runs") == [(1,)]
 
 
 def test_quarantine_list_and_report_show_what_is_held_and_why(
     cli, moto, s3, bucket: str, warehouse_dir: Path
 ) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     s3.put_object(Bucket=bucket, Key="incoming/бос файл.txt", Body=b"  \n ")
     reports = warehouse_dir / "reports"
     args = ["run", "--source", f"s3://{bucket}/incoming/", "--db", str(db)]
@@ -170,6 +167,6 @@ def test_quarantine_list_and_report_show_what_is_held_and_why(
 
 
 def test_report_on_a_missing_warehouse_is_one_line(cli, warehouse_dir: Path) -> None:
-    result = cli("report", "--db", str(warehouse_dir / "nope.duckdb"))
+    result = cli("report", "--db", str(warehouse_dir / "nope.sqlite"))
     assert result.returncode == 1
     assert "warehouse not found" in one_line_error(result)

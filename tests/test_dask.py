@@ -25,7 +25,7 @@ def test_dask_runner_gives_identical_tables(
         "chunk_size": 3,  # several chunks, so both workers get some
         "critical_threshold": 0.5,
     }
-    threads_db, dask_db = tmp_path / "threads.duckdb", tmp_path / "dask.duckdb"
+    threads_db, dask_db = tmp_path / "threads.sqlite", tmp_path / "dask.sqlite"
     ingest_news(db=str(threads_db), reports_dir=str(tmp_path / "r1"), **common)
 
     flow, overrides = with_runner(ingest_news, Settings(task_runner="dask", parse_processes=2))

@@ -39,12 +39,12 @@ def test_first_set_prefers_env_then_variable_then_default() -> None:
     # What the build step receives when $NEWSETL_* and the Variables are unset: "".
     assert serve.first_set(
         source=["", "", "s3://news-raw/incoming/"],
-        db=["", "wh/from-variable.duckdb", "warehouse/news.duckdb"],
+        db=["", "wh/from-variable.sqlite", "warehouse/news.sqlite"],
         endpoint_url=["http://env:9000", "http://variable:9000"],
         unset=["", ""],
     ) == {
         "source": "s3://news-raw/incoming/",
-        "db": "wh/from-variable.duckdb",
+        "db": "wh/from-variable.sqlite",
         "endpoint_url": "http://env:9000",
         "unset": None,
     }
@@ -93,10 +93,10 @@ def test_read_quality_reads_latest_run_and_history(tmp_path: Path) -> None:
     from flows.report import read_quality
     from newsetl import warehouse
 
-    db = tmp_path / "news.duckdb"
-    con = warehouse.connect(db)
+    db = tmp_path / "news.sqlite"
+    con = warehouse.connect(warehouse.Catalog.parse(db))
     try:
-        warehouse.migrate(con)
+        warehouse.prepare(con)
         for n in range(HISTORY_RUNS + 2):
             started = datetime(2026, 1, 1, n, tzinfo=UTC)
             con.execute(
@@ -123,7 +123,7 @@ def test_read_quality_reads_latest_run_and_history(tmp_path: Path) -> None:
     finally:
         con.close()
 
-    summary = read_quality.fn(db, "docs/index.html", 5.0)
+    summary = read_quality.fn(str(db), "docs/index.html")
     assert summary.latest is not None and summary.latest["run_id"] == latest
     assert summary.latest["quarantined"] == 1
     assert [(e.expectation, e.severity, e.unexpected_count) for e in summary.failed] == [
@@ -143,7 +143,7 @@ def test_read_quality_reads_latest_run_and_history(tmp_path: Path) -> None:
     assert (untested.evaluated, untested.pass_rate) == (0, None)
     assert summary.data_docs == "docs/index.html"
     with disable_run_logger():
-        assert read_quality.fn(tmp_path / "absent.duckdb", None, 5.0).latest is None
+        assert read_quality.fn(str(tmp_path / "absent.sqlite"), None).latest is None
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, moto: MotoServer) -> Iter
     s3 = moto.client()
     s3.create_bucket(Bucket=bucket)
     upload_dir(s3, SAMPLE, bucket, "incoming/")
-    source, db = f"s3://{bucket}/incoming/", root / "warehouse" / "news.duckdb"
+    source, db = f"s3://{bucket}/incoming/", root / "warehouse" / "news.sqlite"
 
     server = serve.PrefectServer(
         root / "home",
@@ -185,7 +185,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, moto: MotoServer) -> Iter
             get_client(sync_client=True) as client,
         ):
             client.create_variable(VariableCreate(name="newsetl_source", value=source))
-            client.create_variable(VariableCreate(name="newsetl_db", value="not/this.duckdb"))
+            client.create_variable(VariableCreate(name="newsetl_db", value="not/this.sqlite"))
             serve.prefect("work-pool", "create", serve.POOL, "--type", "process", env=deploy_env)
             serve.deploy(deploy_env)
             deployments = {name: client.read_deployment_by_name(name) for name in SCHEDULES}
@@ -250,7 +250,7 @@ def test_ingest_and_report_run_on_a_process_worker(
     from prefect.client.schemas.sorting import ArtifactSort
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    db = tmp_path / "warehouse" / "news.duckdb"
+    db = tmp_path / "warehouse" / "news.sqlite"
     reports, report_dir, log = tmp_path / "reports", tmp_path / "dq-reports", tmp_path / "log"
     worker_env = {**deployed.server.env, **demo_credentials()}
     with (

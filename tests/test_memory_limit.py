@@ -18,13 +18,13 @@ def test_the_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_the_writer_connection_is_capped(tmp_path: Path) -> None:
-    con = warehouse.connect(tmp_path / "news.duckdb", memory_limit="300MB")
+    con = warehouse.connect(warehouse.Catalog.parse(tmp_path / "news.sqlite"), memory_limit="300MB")
     try:
         limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     finally:
         con.close()
     assert limit == "286.1 MiB"  # DuckDB reports 300 MB in MiB
-    uncapped = warehouse.connect(tmp_path / "other.duckdb")
+    uncapped = warehouse.connect(warehouse.Catalog.parse(tmp_path / "other.sqlite"))
     try:
         default = uncapped.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     finally:

@@ -21,7 +21,7 @@ GOLDEN = {
 
 
 def test_samples_land_with_golden_fields(run_flow, bucket: str, warehouse_dir: Path) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     summary = run_flow(bucket, db)
     assert (summary.listed, summary.new, summary.loaded, summary.quarantined) == (5, 5, 5, 0)
     rows = table(db, "SELECT doc_id, title, published_date, language, body FROM articles")
@@ -41,7 +41,7 @@ def test_samples_land_with_golden_fields(run_flow, bucket: str, warehouse_dir: P
 def test_second_run_fetches_nothing_and_changes_nothing(
     run_flow, moto, bucket: str, warehouse_dir: Path
 ) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     with CountingProxy(moto.url) as proxy:
         first = run_flow(bucket, db, endpoint_url=proxy.url)
         assert proxy.object_gets() == 5
@@ -58,7 +58,7 @@ def test_second_run_fetches_nothing_and_changes_nothing(
 def test_changed_object_replaces_article_and_paragraphs(
     run_flow, s3, bucket: str, warehouse_dir: Path
 ) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     run_flow(bucket, db)
     key = "incoming/001_97a145f7f1734331.txt"
     text = (SAMPLE / "001_97a145f7f1734331.txt").read_text(encoding="utf-8")
@@ -75,7 +75,7 @@ def test_changed_object_replaces_article_and_paragraphs(
 
 
 def test_deleted_object_is_marked_and_kept(run_flow, s3, bucket: str, warehouse_dir: Path) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     run_flow(bucket, db)
     key = "incoming/002_6b6f623981be19cf.txt"
     s3.delete_object(Bucket=bucket, Key=key)
@@ -96,7 +96,7 @@ def test_deleted_object_is_marked_and_kept(run_flow, s3, bucket: str, warehouse_
 def test_full_refresh_reprocesses_everything_into_the_same_rows(
     run_flow, moto, bucket: str, warehouse_dir: Path
 ) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     run_flow(bucket, db)
     before = snapshot(db)
     with CountingProxy(moto.url) as proxy:
@@ -109,7 +109,7 @@ def test_full_refresh_reprocesses_everything_into_the_same_rows(
 def test_failure_in_the_middle_of_the_load_changes_nothing(
     run_flow, s3, bucket: str, warehouse_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     run_flow(bucket, db)
     before = snapshot(db)
     runs_before = table(db, "SELECT count(*) FROM ingest_runs")[0][0]
@@ -121,22 +121,24 @@ def test_failure_in_the_middle_of_the_load_changes_nothing(
         .read_bytes()
         .replace("МИД".encode(), "МИД РК".encode()),
     )
-    real_statements = warehouse.statements
+    real_sql_file = warehouse.sql_file
 
-    def with_fault(script: str) -> list[str]:
-        parts = real_statements(script)
-        if "INSERT INTO quarantine" in script:  # the merge script: fail halfway through it
-            parts.insert(
-                len(parts) // 2, "SELECT error('injected failure in the middle of the load')"
-            )
-        return parts
+    def with_fault(name: str) -> str:
+        script = real_sql_file(name)
+        if name == "load/insert.sql":  # after the deletions, halfway through the inserts
+            middle = script.index("INSERT INTO quarantine")
+            fault = "SELECT error('injected failure in the middle of the load');\n\n"
+            script = script[:middle] + fault + script[middle:]
+        return script
 
-    monkeypatch.setattr(warehouse, "statements", with_fault)
+    snapshots_before = table(db, "SELECT count(*) FROM ducklake_snapshots('news')")
+    monkeypatch.setattr(warehouse, "sql_file", with_fault)
     with pytest.raises(Exception, match="injected failure"):
         run_flow(bucket, db)
     assert snapshot(db) == before
     assert table(db, "SELECT count(*) FROM ingest_runs")[0][0] == runs_before
-    monkeypatch.setattr(warehouse, "statements", real_statements)
+    assert table(db, "SELECT count(*) FROM ducklake_snapshots('news')") == snapshots_before
+    monkeypatch.setattr(warehouse, "sql_file", real_sql_file)
     summary = run_flow(bucket, db)
     assert (summary.new, summary.deleted, summary.loaded) == (1, 1, 1)
     assert table(db, "SELECT count(*), count(DISTINCT key) FROM articles") == [(6, 6)]
@@ -152,7 +154,7 @@ def test_failure_in_the_middle_of_the_load_changes_nothing(
 def test_every_listed_object_is_accounted_for(
     run_flow, s3, bucket: str, warehouse_dir: Path
 ) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     s3.put_object(Bucket=bucket, Key="incoming/_SUCCESS", Body=b"")
     s3.put_object(Bucket=bucket, Key="incoming/manifest.json", Body=b'{"files": 5}')
     s3.put_object(Bucket=bucket, Key="incoming/empty.txt", Body=b"")

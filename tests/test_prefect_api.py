@@ -91,7 +91,7 @@ def bare_run(tmp_path: Path) -> dict:
     """`newsetl run` of the samples into tmp_path, with no Prefect API anywhere: keyword
     arguments for subprocess.run or Popen."""
     exe = Path(sys.executable).with_name("newsetl")
-    db = tmp_path / "news.duckdb"
+    db = tmp_path / "news.sqlite"
     return {
         "args": [str(exe), "run", "--source", str(SAMPLE), "--db", str(db)],
         "cwd": tmp_path,
@@ -101,7 +101,7 @@ def bare_run(tmp_path: Path) -> dict:
 
 def test_a_cli_run_without_an_api_starts_and_stops_its_own_server(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    db = tmp_path / "news.duckdb"
+    db = tmp_path / "news.sqlite"
     result = subprocess.run(
         **bare_run(tmp_path),
         capture_output=True,
@@ -151,7 +151,7 @@ def test_a_cli_run_stopped_with_sigterm_stops_everything_it_started(tmp_path: Pa
     """A scheduler's SIGTERM mid-run: the command exits 143, its server, GX process and parse
     workers go with it, and the warehouse holds nothing of the run."""
     home = tmp_path / "home"
-    db = tmp_path / "news.duckdb"
+    db = tmp_path / "news.sqlite"
     process = subprocess.Popen(
         **bare_run(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -21,7 +21,7 @@ def test_hostile_corpus_every_object_in_exactly_one_place(
     objects = corpus()
     for item in objects:
         s3.put_object(Bucket=bucket, Key=item.key, Body=item.body)
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     summary = run_flow(bucket, db, critical_threshold=0.5)
 
     articles = {k for (k,) in table(db, "SELECT key FROM articles")}
@@ -66,7 +66,7 @@ def test_hostile_corpus_every_object_in_exactly_one_place(
 def test_quality_gate_fails_the_run_and_loads_nothing(
     run_flow, s3, bucket: str, warehouse_dir: Path
 ) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     for name in ("a", "b", "c"):
         s3.put_object(Bucket=bucket, Key=f"incoming/broken_{name}.txt", Body=b"")
     with pytest.raises(RunFailed) as failure:
@@ -80,7 +80,7 @@ def test_quality_gate_fails_the_run_and_loads_nothing(
 
 
 def test_fixed_object_leaves_the_quarantine(run_flow, s3, bucket: str, warehouse_dir: Path) -> None:
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     key = "incoming/late.txt"
     s3.put_object(Bucket=bucket, Key=key, Body=b"   \n")
     run_flow(bucket, db)
@@ -97,7 +97,7 @@ def test_retry_moves_rows_that_pass_after_a_suite_change(
 ) -> None:
     from flows.quarantine import retry_quarantine
 
-    db = warehouse_dir / "news.duckdb"
+    db = warehouse_dir / "news.sqlite"
     text = (SAMPLE / "000_87f847a6d181454e.txt").read_text(encoding="utf-8").splitlines()
     short = "\n".join([text[0], text[1], "Қысқа хабар: кездесу өтті."]) + "\n"
     s3.put_object(Bucket=bucket, Key="incoming/short.txt", Body=short.encode())
