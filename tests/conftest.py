@@ -1,4 +1,4 @@
-"""Shared fixtures: a real moto server over HTTP, real DuckLake catalogs, a real Prefect test server."""
+"""Shared fixtures: a real moto server, real DuckLake catalogs, a real Prefect test server."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ class Postgres:
                 "-E",
                 "UTF8",
                 "--no-locale",
-            ],  # fmt: skip
+            ],
             check=True,
             capture_output=True,
         )
@@ -81,7 +81,7 @@ class Postgres:
                 "-l",
                 str(self.root / "server.log"),
                 "start",
-            ],  # fmt: skip
+            ],
             check=True,
             capture_output=True,
         )

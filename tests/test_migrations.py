@@ -161,8 +161,14 @@ def test_migrate_warehouse_moves_everything(tmp_path: Path) -> None:
             "runs": con.execute("SELECT * FROM ingest_runs ORDER BY run_id").fetchall(),
             "paragraphs": con.execute("SELECT * FROM paragraphs ORDER BY key, position").fetchall(),
         }
-    assert before == {"articles": 7, "paragraphs": 47, "quarantine": 3, "source_objects": 10,
-                      "ingest_runs": 3, "dq_results": 18}  # fmt: skip
+    assert before == {
+        "articles": 7,
+        "paragraphs": 47,
+        "quarantine": 3,
+        "source_objects": 10,
+        "ingest_runs": 3,
+        "dq_results": 18,
+    }
     assert {t: counts[t] for t in CORE_TABLES} == before
     after = {t: table(lake, f"SELECT count(*) FROM {t}")[0][0] for t in CORE_TABLES}
     assert after == before
@@ -199,7 +205,7 @@ def test_migrate_warehouse_refuses_a_lake_that_holds_runs(tmp_path: Path) -> Non
             str(old),
             "--db",
             str(lake),
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         timeout=120,

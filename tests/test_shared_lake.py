@@ -37,7 +37,7 @@ def shard_run(
 
 def run_all(processes: list[subprocess.Popen]) -> None:
     for process in processes:
-        out, err = process.communicate(timeout=600)
+        _, err = process.communicate(timeout=600)
         assert process.returncode == 0, err[-2000:]
 
 
