@@ -1,7 +1,8 @@
 """A deterministic synthetic bucket for the bench: `python -m bench.corpus DIR --n N [--seed S]`.
 
 Articles are built from real sentences of data/sample (so lingua sees real Kazakh and Russian)
-in the four sample layouts, with varied titles, dates, datelines and sizes. Every file depends
+in the four sample layouts, with varied titles, dates (2015-01-01..2026-10-31, an archive of
+almost twelve years), datelines and sizes. Every file depends
 only on (seed, index), never on N: the first M files of a corpus of N are byte-identical to a
 corpus of M, so a bucket subset and a directory corpus really hold the same articles, and files
 can be rendered in any order by any worker.
@@ -70,7 +71,8 @@ NON_UTF8_KINDS = frozenset({"png", "utf16", "cp1251", "koi8r"})
 # single-byte code pages halve Cyrillic.
 GROWTH = {"utf16": 2.0, "mojibake": 2.5, "crlf_bom": 1.05, "cp1251": 0.5, "koi8r": 0.5}
 
-FIRST_DAY = date(2024, 1, 1)
+# A real archive: almost twelve years of publication dates (the bench needs at least ten).
+FIRST_DAY = date(2015, 1, 1)
 LAST_DAY = date(2026, 10, 31)
 
 KAZAKH_MONTHS = (
@@ -489,15 +491,19 @@ def _merge(parts: list[CorpusStats], directory: Path, seed: int) -> CorpusStats:
     return total
 
 
-def generate(directory: Path, n: int, seed: int = 7, workers: int | None = None) -> CorpusStats:
-    """Write files 0..n-1 below `directory` (rendering is CPU-bound: one process per core)."""
+def generate(
+    directory: Path, n: int, seed: int = 7, workers: int | None = None, start: int = 0
+) -> CorpusStats:
+    """Write files start..n-1 below `directory` (rendering is CPU-bound: one process per core).
+    Files depend only on (seed, index), so `start` adds new articles to a corpus of `start`
+    files written earlier: the same bytes as a corpus of n written at once."""
     started = time.perf_counter()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     pools()  # parse the samples once, before forking
     workers = workers or os.cpu_count() or 1
-    step = max(500, -(-n // (workers * 4)))
-    ranges = [(start, min(n, start + step)) for start in range(0, n, step)]
+    step = max(500, -(-(n - start) // (workers * 4)))
+    ranges = [(first, min(n, first + step)) for first in range(start, n, step)]
     if workers == 1 or len(ranges) <= 1:
         parts = [_write_range(str(directory), seed, a, b) for a, b in ranges]
     else:

@@ -15,7 +15,8 @@ the child's maxrss at exec (the old mm's high-water mark, even with vfork/posix_
 10 MB child of a 500 MB parent reports 500 MB. VmHWM belongs to the new program's memory only.
 
 `python -m bench.measure STEP ARGS...` runs one baseline step and prints a JSON line:
-raw-read, duckdb-text, duckdb-blob, raw-fetch, list-only, dlt.
+raw-read, duckdb-text, duckdb-blob, raw-fetch, list-only, dlt; and two that read newsetl's lake
+after a run: search (warm `search_articles` latency through `newsetl.connect`) and lake-size.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import contextlib
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -331,6 +333,91 @@ def dlt_load(source: str, db: str, workdir: str, endpoint: str = "") -> dict:
     return {"objects": int(count), "loads": len(info.loads_ids)}
 
 
+# --- reading newsetl's lake (run in the measured child) ----------------------------------------
+
+SEARCH_TIMED = 5  # timed runs of each query after one untimed; the median is the figure
+
+
+def search(catalog: str, *queries: str) -> dict:
+    """Warm latency of `SELECT * FROM search_articles(q)` through `newsetl.connect`, as an
+    analyst's notebook queries the lake: every query run once untimed, then each five times in
+    turn (all rows fetched); per query the median, and the slowest median of them all."""
+    import newsetl
+
+    started = time.perf_counter()
+    con = newsetl.connect(catalog)
+    connect_seconds = time.perf_counter() - started
+
+    def run(query: str) -> tuple[float, int]:
+        sql = "SELECT * FROM search_articles('{}')".format(query.replace("'", "''"))
+        clock = time.perf_counter()
+        rows = con.execute(sql).fetchall()
+        return time.perf_counter() - clock, len(rows)
+
+    try:
+        first = {query: run(query)[0] for query in queries}
+        timed: dict[str, list[float]] = {query: [] for query in queries}
+        hits: dict[str, int] = {}
+        for _ in range(SEARCH_TIMED):
+            for query in queries:
+                seconds, hits[query] = run(query)
+                timed[query].append(seconds)
+    finally:
+        con.close()
+    per_query = {
+        query: {
+            "first": round(first[query], 4),
+            "median": round(statistics.median(timed[query]), 4),
+            "runs": [round(seconds, 4) for seconds in timed[query]],
+            "rows": hits[query],
+        }
+        for query in queries
+    }
+    slowest = max(queries, key=lambda query: per_query[query]["median"])
+    return {
+        "queries": per_query,
+        "slowest": slowest,
+        "slowest_median": per_query[slowest]["median"],
+        "connect_seconds": round(connect_seconds, 3),
+    }
+
+
+def _tree_bytes(path: Path) -> tuple[int, int]:
+    """(files, summed sizes) below `path`, as `du --apparent-size -b` counts them."""
+    count = size = 0
+    for root, _, names in os.walk(path):
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                size += os.lstat(os.path.join(root, name)).st_size
+                count += 1
+    return count, size
+
+
+def lake_size(catalog: str, corpus: str) -> dict:
+    """The lake on disk (the SQLite catalog with its write-ahead log or journal, and the data
+    folder `<stem>.files/` beside it) against the raw bytes of the corpus it was loaded from.
+    Staging, spill and lock files are not the lake and are left out, and so is SQLite's `-shm`
+    (an index of the log in shared memory, which any reader creates)."""
+    path = Path(catalog)
+    catalog_bytes = sum(
+        sidecar.stat().st_size
+        for sidecar in (path, Path(f"{path}-wal"), Path(f"{path}-journal"))
+        if sidecar.is_file()
+    )
+    data_files, data_bytes = _tree_bytes(path.with_name(f"{path.stem}.files"))
+    raw_files, raw_bytes = _tree_bytes(Path(corpus))
+    lake = catalog_bytes + data_bytes
+    return {
+        "catalog_bytes": catalog_bytes,
+        "data_files": data_files,
+        "data_bytes": data_bytes,
+        "lake_bytes": lake,
+        "raw_files": raw_files,
+        "raw_bytes": raw_bytes,
+        "ratio": round(lake / raw_bytes, 4) if raw_bytes else None,
+    }
+
+
 STEPS = {
     "raw-read": raw_read,
     "duckdb-text": duckdb_text,
@@ -338,6 +425,8 @@ STEPS = {
     "list-only": list_only,
     "raw-fetch": raw_fetch,
     "dlt": dlt_load,
+    "search": search,
+    "lake-size": lake_size,
 }
 
 

@@ -4,8 +4,8 @@ One full `newsetl run` over a fresh bench corpus (bench/corpus.py), recorded by 
 process it starts: the flow process, Prefect's temporary API server, the GX process and the parse
 workers. It prints and writes two tables (markdown, `bench/results/profile-<source>.md`):
 
-- the run's wall time by phase, from the flow's own log lines (the load logs its merge, search
-  and snapshot split);
+- the run's wall time by phase, from the flow's own log lines (the load logs its own seconds:
+  one DuckLake snapshot with the rows and the search postings the parse workers built);
 - CPU seconds by process and by what the code was doing (py-spy's samples, folded by the rules in
   `CATEGORIES`).
 
@@ -43,9 +43,16 @@ RATE = 50
 # rules come first. Markers are file paths as py-spy prints them.
 CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("start-up: imports", ("_find_and_load",)),
-    ("search index (DuckDB fts)", ("newsetl/search.py",)),
-    ("snapshot copy", ("newsetl/snapshot.py",)),
-    ("load: merge into DuckDB", ("newsetl/warehouse.py", "tasks/state.py")),
+    ("load: one DuckLake snapshot", ("newsetl/warehouse.py", "tasks/state.py", "tasks/load.py")),
+    (
+        "parse: search postings (tokens, stems)",
+        (
+            "newsetl/search/index.py",
+            "newsetl/search/tokens.py",
+            "newsetl/search/kazakh.py",
+            "snowballstemmer/",
+        ),
+    ),
     ("parse: language detection (lingua)", ("newsetl/language.py",)),
     (
         "parse: decode, layout, dates",
@@ -84,9 +91,8 @@ PROCESS_FRAME = re.compile(r'process (\d+):"([^"]*)"')
 LOG_LINE = re.compile(
     r"^(\d\d:\d\d:\d\d\.\d+) \| \w+ +\| (Flow|Task) run '([^']+)' - (.*)$", re.MULTILINE
 )
-LOAD_SPLIT = re.compile(
-    r"merge ([\d.]+) s, search ([\d.]+) s \((\d+) partitions built\), snapshot ([\d.]+) s"
-)
+# tasks/load.py: `run <id> written to <catalog> (<status>) as snapshot <n>; load <seconds> s`
+LOAD_LINE = re.compile(r"written to .* \(\w+\) as snapshot (\d+); load ([\d.]+) s")
 
 
 @dataclass
@@ -95,7 +101,7 @@ class Profile:
     articles: int
     wall: float
     phases: list[tuple[str, float, float]]  # (phase, ends at, took), seconds from start
-    load_split: dict[str, float]
+    load: dict[str, float]  # {"load": seconds, "snapshot": id}, from the load's log line
     cpu: dict[str, Counter[str]] = field(default_factory=dict)  # role -> category -> seconds
     processes: Counter[str] = field(default_factory=Counter)  # role -> how many pids
     endpoint_cpu: float | None = None  # the moto server's CPU seconds during the run
@@ -152,10 +158,11 @@ def category(stack: str) -> str:
 
 def phases(log: str, started: datetime) -> tuple[list[tuple[str, float, float]], dict[str, float]]:
     """(phase, ends at, took) from the flow's log: each task's last `Finished` line, in order;
-    chunks of fetch-and-parse overlap, so that phase runs to its last chunk."""
+    chunks of fetch-and-parse overlap, so that phase runs to its last chunk. Also the load's own
+    seconds and the snapshot it committed, from its log line."""
     day = started.date()
     ends: dict[str, float] = {}
-    split: dict[str, float] = {}
+    load: dict[str, float] = {}
     for stamp, kind, run_name, message in LOG_LINE.findall(log):
         at = datetime.combine(day, datetime.strptime(stamp, "%H:%M:%S.%f").time())
         offset = (at - started).total_seconds()
@@ -165,19 +172,14 @@ def phases(log: str, started: datetime) -> tuple[list[tuple[str, float, float]],
             # task runs are named <task>-<3 hex digits>
             name = "end of flow" if kind == "Flow" else run_name.rsplit("-", 1)[0]
             ends[name] = max(offset, ends.get(name, offset))
-        if found := LOAD_SPLIT.search(message):
-            merge, search, built, snapshot = found.groups()
-            split = {
-                "merge": float(merge),
-                "search": float(search),
-                "partitions built": float(built),
-                "snapshot": float(snapshot),
-            }
+        if found := LOAD_LINE.search(message):
+            snapshot, seconds = found.groups()
+            load = {"load": float(seconds), "snapshot": float(snapshot)}
     rows, previous = [], 0.0
     for name, end in sorted(ends.items(), key=lambda item: item[1]):
         rows.append((name, end, end - previous))
         previous = end
-    return rows, split
+    return rows, load
 
 
 def cpu_seconds(pid: int) -> float:
@@ -236,7 +238,7 @@ def record(
     command = [
         str(BIN / "py-spy"), "record", "--subprocesses", "--rate", str(rate), "--format", "raw",
         "--output", str(folded), "--",
-        str(BIN / "newsetl"), "run", "--source", target, "--db", str(work / "w" / "news.duckdb"),
+        str(BIN / "newsetl"), "run", "--source", target, "--db", str(work / "w" / "news.sqlite"),
         "--reports-dir", str(work / "reports"), "-v",
     ]  # fmt: skip
     # Warm-up, as in `make bench`: the first start in a new PREFECT_HOME migrates its database.
@@ -244,7 +246,7 @@ def record(
     empty.mkdir(exist_ok=True)
     warm = [*command[command.index("--") + 1 :]]
     warm[warm.index("--source") + 1] = str(empty)
-    warm[warm.index("--db") + 1] = str(work / "warm" / "news.duckdb")
+    warm[warm.index("--db") + 1] = str(work / "warm" / "news.sqlite")
     subprocess.run(warm, env=env, capture_output=True, cwd=work)
     endpoint_pid = endpoint.process.pid if endpoint and endpoint.process else None
     endpoint_before = cpu_seconds(endpoint_pid) if endpoint_pid else 0.0
@@ -266,12 +268,12 @@ def record(
     log = logs.read_text(encoding="utf-8", errors="replace")
     if returncode != 0 and not (returncode == 1 and not any(corpus.iterdir())):
         sys.exit(f"newsetl run under py-spy failed ({returncode}):\n{log[-3000:]}")
-    rows, split = phases(log, started)
+    rows, load = phases(log, started)
     rows.append(("exit", wall, wall - (rows[-1][1] if rows else 0.0)))
     cpu, processes = fold(folded.read_text(), rate)
     articles = sum(1 for _ in corpus.rglob("*") if _.is_file())
     return Profile(
-        source, articles, wall, rows, split, cpu, processes, endpoint_cpu, sampler.by_role(), rate
+        source, articles, wall, rows, load, cpu, processes, endpoint_cpu, sampler.by_role(), rate
     )
 
 
@@ -283,13 +285,12 @@ def markdown(profile: Profile) -> str:
         "|---|---:|---:|",
     ]
     lines += [f"| {name} | {end:.1f} | {took:.1f} |" for name, end, took in profile.phases]
-    if profile.load_split:
-        split = profile.load_split
+    if profile.load:
         lines += [
             "",
-            f"The load: merge {split['merge']:.1f} s, search index {split['search']:.1f} s "
-            f"({split['partitions built']:.0f} partitions built), snapshot "
-            f"{split['snapshot']:.1f} s.",
+            f"The load: {profile.load['load']:.1f} s, one DuckLake snapshot "
+            f"({profile.load['snapshot']:.0f}) with the rows and the search postings the parse "
+            "workers built.",
         ]
     total = sum(profile.process_cpu.values())
     lines += [

@@ -2,7 +2,9 @@
 
 One corpus (bench/corpus.py), every step in its own fresh process (bench/measure.py), newsetl
 set against the limits of the machine and the endpoint (raw read, raw fetch, list only), its own
-fixed cost, and dlt as the peer. Writes a JSON record and prints a table plus its markdown.
+fixed cost, and dlt as the peer; an hourly run of 200 new articles on top of two archive sizes,
+warm search latency and the lake's size on disk after the full run. Writes a JSON record and
+prints a table plus its markdown.
 
 What is measured and how (details in bench/measure.py):
 - wall: process start to exit, as a user would time the command (imports and Prefect start
@@ -12,6 +14,10 @@ What is measured and how (details in bench/measure.py):
   it: they are not in "RSS" but in "tree" (peak summed PSS of the process and all its
   descendants) and, per process, in the JSON.
 - The corpus is written just before the runs, so every directory step reads from page cache.
+- Hourly: an archive of A articles is loaded (a full run, shown too), then A + 200 files of the
+  same corpus are in the directory and a second run loads the 200 new ones into the same lake;
+  A is N/10 and 4N/10, at least 1,000 and 4,000, at most 10,000 and 40,000.
+- Search and lake size are read from the full run's lake, each in its own process too.
 - Targets are reported, never enforced: the exit code is 0 unless a step could not be run.
 """
 
@@ -28,7 +34,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,7 +42,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bench.corpus import CorpusStats, generate, upload
-from bench.measure import Measurement, measure
+from bench.measure import SEARCH_TIMED, Measurement, measure
 from newsetl.devs3 import MotoServer, free_port, moto_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +77,20 @@ BUCKET_MAX = 1.25  # newsetl wall / raw fetch wall, same objects
 INCREMENTAL_MAX = 1.2  # rerun wall / (list-only wall + fixed cost)
 RSS_SCALE_MAX = 1.25  # peak RSS at 4x the articles / at 1x
 FIXED_MAX = 12.0  # seconds, the aim for an empty run (ephemeral; the server run is shown too)
+HOURLY_MAX = 1.15  # wall of 200 new on the large archive / on the small one
+SEARCH_MAX = 0.2  # seconds, the slowest query's warm median
+STORAGE_MAX = 2.0  # the lake on disk / the corpus's raw bytes
+
+HOURLY_NEW = 200  # articles an hourly run brings
+ARCHIVE_MIN, ARCHIVE_MAX = 1_000, 10_000  # the small archive: N/10 within these; the large is 4x
+# One Kazakh, one Russian word form, and one of each language in one query ("cooperation").
+SEARCH_QUERIES = ("министр", "дипломатов", "ынтымақтастық сотрудничества")
+DB_NAME = "news.sqlite"  # a step's lake: this catalog, its data files in news.files/ beside it
+
+
+def archive_size(n: int) -> int:
+    """The small archive of the hourly pair: N/10, at least 1,000, at most 10,000."""
+    return min(ARCHIVE_MAX, max(ARCHIVE_MIN, n // 10))
 
 
 @dataclass
@@ -80,6 +100,12 @@ class Plan:
     seed: int
     scale_n: int  # the other size of the RSS scaling pair
     work: Path
+
+    @property
+    def archives(self) -> dict[str, int]:
+        """Archive sizes of the hourly pair, by step suffix."""
+        small = archive_size(self.n)
+        return {"small": small, "large": 4 * small}
 
     @property
     def rss_pair(self) -> tuple[str, str]:
@@ -141,7 +167,7 @@ def run_newsetl(
 ) -> Measurement:
     """`newsetl run` as a user types it, then its own record from `ingest_runs`."""
     cwd = step_dir(plan, name)
-    db = db or cwd / "warehouse.duckdb"
+    db = db or cwd / DB_NAME
     command = [str(BIN / "newsetl"), "run", "--source", source, "--db", str(db)]
     command += ["--reports-dir", str(cwd / "reports")]
     if endpoint:
@@ -155,20 +181,24 @@ def run_newsetl(
 
 
 def last_run(db: Path) -> dict | None:
+    """The newest `ingest_runs` row of a step's lake, read as a user would (`newsetl.connect`)."""
     import duckdb
+
+    import newsetl
+    from newsetl.warehouse import WarehouseError
 
     if not db.is_file():
         return None
     query = (
         "SELECT status, listed, unchanged, new, loaded, quarantined, warnings, message, "
-        "started_at, finished_at FROM ingest_runs ORDER BY started_at DESC LIMIT 1"
+        "snapshot_id, started_at, finished_at FROM ingest_runs ORDER BY started_at DESC LIMIT 1"
     )
     try:
-        with duckdb.connect(str(db), read_only=True) as con:
+        with newsetl.connect(str(db)) as con:
             relation = con.execute(query)
             row = relation.fetchone()
             names = [d[0] for d in relation.description]
-    except duckdb.Error as exc:
+    except (duckdb.Error, WarehouseError) as exc:
         return {"error": str(exc)}
     if row is None:
         return None
@@ -233,9 +263,12 @@ def stop_group(process: subprocess.Popen) -> None:
 
 
 def prepare(plan: Plan) -> dict[str, CorpusStats]:
-    """The corpus at N, its first bucket-n files (the same articles), and the scale size."""
+    """The corpus at N, its first bucket-n files (the same articles), the scale size, and the
+    two archives of the hourly pair (the 200 new files come just before their run)."""
     corpora = {}
-    for name, size in (("dir", plan.n), ("bucket", plan.bucket_n), ("scale", plan.scale_n)):
+    sizes = [("dir", plan.n), ("bucket", plan.bucket_n), ("scale", plan.scale_n)]
+    sizes += [(f"archive-{which}", size) for which, size in plan.archives.items()]
+    for name, size in sizes:
         say(f"writing corpus {name}: {size:,} files")
         corpora[name] = generate(plan.work / f"corpus-{name}", size, plan.seed)
     exclude = plan.work / "non-utf8.json"
@@ -261,7 +294,12 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
     extra["warmup"] = run_newsetl(plan, "newsetl warmup", str(empty)).as_dict()
     record(run_newsetl(plan, "newsetl empty", str(empty)))
     record(run_newsetl(plan, "newsetl dir", corpus_dir))
+    lake = str(step_dir(plan, "newsetl dir") / DB_NAME)
+    record(run_baseline(plan, "search", "search", lake, *SEARCH_QUERIES))
+    record(run_baseline(plan, "lake size", "lake-size", lake, corpus_dir))
     record(run_newsetl(plan, "newsetl dir scale", str(plan.work / "corpus-scale")))
+    for which in plan.archives:
+        run_hourly(plan, which, record, extra)
 
     with moto_server() as moto:
         extra["upload_seconds"] = timed_upload(plan, moto)
@@ -269,7 +307,7 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
         record(run_baseline(plan, "raw fetch", "raw-fetch", BUCKET, PREFIX, moto.url))
         record(run_baseline(plan, "list only", "list-only", BUCKET, PREFIX, moto.url))
         record(run_newsetl(plan, "newsetl bucket", bucket_url, endpoint=moto.url))
-        db = step_dir(plan, "newsetl bucket") / "warehouse.duckdb"
+        db = step_dir(plan, "newsetl bucket") / DB_NAME
         record(run_newsetl(plan, "newsetl incremental", bucket_url, endpoint=moto.url, db=db))
         if with_dlt:
             dlt_db = str(step_dir(plan, "dlt bucket") / "dlt.duckdb")
@@ -283,6 +321,19 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
         workdir = step_dir(plan, "dlt dir")
         dlt_db = str(workdir / "dlt.duckdb")
         record(run_baseline(plan, "dlt dir", "dlt", corpus_dir, dlt_db, str(workdir)))
+
+
+def run_hourly(plan: Plan, which: str, record: Callable[[Measurement], None], extra: dict) -> None:
+    """Load the archive (a full run), add the next 200 files of the same corpus to its
+    directory, and run again into the same lake: the hourly run measured."""
+    corpus = plan.work / f"corpus-archive-{which}"
+    size = plan.archives[which]
+    archive = f"newsetl archive {which}"
+    record(run_newsetl(plan, archive, str(corpus)))
+    new = generate(corpus, size + HOURLY_NEW, plan.seed, start=size)
+    extra[f"hourly {which} new files"] = new.as_dict()
+    db = step_dir(plan, archive) / DB_NAME
+    record(run_newsetl(plan, f"newsetl hourly {which}", str(corpus), db=db))
 
 
 def moto_client(moto: MotoServer):
@@ -318,6 +369,7 @@ class Target:
     limit: float
     higher_is_better: bool = False
     unit: str = ""
+    digits: int = 2  # shown after the decimal point
 
     @property
     def ok(self) -> bool | None:
@@ -337,6 +389,14 @@ def wall(steps: dict[str, Measurement], name: str) -> float | None:
 
 def ratio(a: float | None, b: float | None) -> float | None:
     return None if a is None or not b else a / b
+
+
+def result_of(steps: dict[str, Measurement], name: str, key: str) -> float | None:
+    """A figure from a step's own JSON line, None when the step failed or did not run."""
+    step = steps.get(name)
+    if step is None or step.returncode != 0 or not step.result:
+        return None
+    return step.result.get(key)
 
 
 def targets(plan: Plan, steps: dict[str, Measurement]) -> list[Target]:
@@ -366,10 +426,29 @@ def targets(plan: Plan, steps: dict[str, Measurement]) -> list[Target]:
         Target(plan.rss_pair[1], "RSS 4x / 1x", rss, RSS_SCALE_MAX),
         Target("newsetl empty", "fixed cost", fixed, FIXED_MAX, unit=" s"),
         Target("newsetl empty server", "fixed cost", server, FIXED_MAX, unit=" s"),
+        Target(
+            "newsetl hourly large",
+            "wall / hourly on the small archive",
+            ratio(wall(steps, "newsetl hourly large"), wall(steps, "newsetl hourly small")),
+            HOURLY_MAX,
+        ),
+        Target(
+            "search",
+            "slowest query's median",
+            result_of(steps, "search", "slowest_median"),
+            SEARCH_MAX,
+            unit=" s",
+            digits=3,
+        ),
+        Target("lake size", "lake / raw text", result_of(steps, "lake size", "ratio"), STORAGE_MAX),
     ]
 
 
 def step_size(plan: Plan, name: str) -> int:
+    if name.startswith("newsetl archive "):
+        return plan.archives[name.rsplit(" ", 1)[1]]
+    if name.startswith("newsetl hourly "):
+        return HOURLY_NEW
     if "empty" in name:
         return 0
     if "bucket" in name or name in ("raw fetch", "list only", "newsetl incremental"):
@@ -388,7 +467,13 @@ STEP_ORDER = (
     "newsetl empty",
     "newsetl empty server",
     "newsetl dir",
+    "search",
+    "lake size",
     "newsetl dir scale",
+    "newsetl archive small",
+    "newsetl hourly small",
+    "newsetl archive large",
+    "newsetl hourly large",
     "newsetl bucket",
     "newsetl incremental",
     "dlt dir",
@@ -405,11 +490,40 @@ LABELS = {
     "newsetl empty server": "newsetl, empty source, running server",
     "newsetl dir": "newsetl full, directory",
     "newsetl dir scale": "newsetl full, directory (RSS scale)",
+    "search": "search_articles, warm, via newsetl.connect: 3 queries",
+    "lake size": "lake on disk after the full run (catalog + data files)",
     "newsetl bucket": "newsetl full, bucket",
     "newsetl incremental": "newsetl incremental, bucket, nothing changed",
     "dlt dir": "dlt filesystem → duckdb, directory",
     "dlt bucket": "dlt filesystem → duckdb, bucket",
 }
+NO_RATE = ("search", "lake size")  # not a pass over the articles: no articles/s
+
+
+def label(plan: Plan, name: str, step: Measurement) -> str:
+    """The row's label; the hourly rows say how their archive sizes follow from N."""
+    which = name.rsplit(" ", 1)[-1]
+    if name.startswith("newsetl archive "):
+        how = (
+            f"N/10, within {ARCHIVE_MIN:,}–{ARCHIVE_MAX:,}"
+            if which == "small"
+            else "4 × the small one"
+        )
+        return f"newsetl full, directory: archive of {plan.archives[which]:,} ({how})"
+    if name.startswith("newsetl hourly "):
+        return f"newsetl hourly, {HOURLY_NEW} new on the {plan.archives[which]:,} archive"
+    result = step.result or {}
+    if name == "search" and "slowest" in result:
+        return (
+            f"{LABELS[name]}, median of {SEARCH_TIMED} each; slowest "
+            f"'{result['slowest']}' ({result['queries'][result['slowest']]['rows']:,} rows)"
+        )
+    if name == "lake size" and result.get("raw_bytes"):
+        return (
+            f"{LABELS[name]}: {result['lake_bytes'] / MB:,.0f} MB in {result['data_files']:,} "
+            f"files, raw text {result['raw_bytes'] / MB:,.0f} MB"
+        )
+    return LABELS[name]
 
 
 def rows(plan: Plan, steps: dict[str, Measurement], goals: list[Target]) -> list[list[str]]:
@@ -420,7 +534,7 @@ def rows(plan: Plan, steps: dict[str, Measurement], goals: list[Target]) -> list
         if step is None:
             continue
         n = step_size(plan, name)
-        rate = f"{n / step.wall:,.0f}" if n and step.wall else "–"
+        rate = f"{n / step.wall:,.0f}" if n and step.wall and name not in NO_RATE else "–"
         rss = f"{step.rss_process / MB:,.0f}"
         if step.rss_tree > step.rss_process * 1.05:
             rss += f" ({step.rss_tree / MB:,.0f} tree)"
@@ -428,7 +542,8 @@ def rows(plan: Plan, steps: dict[str, Measurement], goals: list[Target]) -> list
         status = "" if step.returncode == expected else f" (exit {step.returncode})"
         flow = (step.result or {}).get("flow_seconds")
         flow_cell = "" if flow is None else f"{flow:,.1f}"
-        cells = [LABELS[name] + status, f"{n:,}", f"{step.wall:,.1f}", flow_cell, rate, rss]
+        cells = [label(plan, name, step) + status, f"{n:,}", f"{step.wall:,.1f}", flow_cell]
+        cells += [rate, rss]
         mine = [g for g in goals if g.step == name] or [None]
         for index, goal in enumerate(mine):
             lead = cells if index == 0 else [""] * len(cells)
@@ -439,7 +554,7 @@ def rows(plan: Plan, steps: dict[str, Measurement], goals: list[Target]) -> list
 def target_cells(goal: Target | None) -> list[str]:
     if goal is None:
         return ["", "", ""]
-    value = "n/a" if goal.value is None else f"{goal.value:,.2f}{goal.unit}"
+    value = "n/a" if goal.value is None else f"{goal.value:,.{goal.digits}f}{goal.unit}"
     verdict = {True: "✓", False: "✗", None: "?"}[goal.ok]
     return [goal.describe(), value, verdict]
 
@@ -448,9 +563,14 @@ RSS_NOTE = (
     'Peak RSS is the process started (for newsetl, the flow process); "tree" adds its '
     "descendants at their joint peak: Prefect's ephemeral API server and newsetl's parse worker "
     "processes. Wall is process start to exit. Flow is `finished_at - started_at` from "
-    "`ingest_runs`: listing, fetch, parse and validation only (newsetl stamps finished_at before "
-    "the load transaction, search index, snapshot and Data Docs; imports and Prefect start are "
-    "outside too). The corpus is in page cache."
+    "`ingest_runs`: listing, fetch, parse (search postings included) and validation only "
+    "(newsetl stamps finished_at before the load, one DuckLake snapshot, and Data Docs; imports "
+    "and Prefect start are outside too). The corpus is in page cache. Hourly: a full run loads "
+    f"the archive, then a run of the same directory with the next {HOURLY_NEW} files of the "
+    "corpus added loads them into the same lake; the ratio compares the two hourly runs. Search: "
+    f"each query once untimed, then {SEARCH_TIMED} times each, all rows fetched; the wall is the "
+    "whole process. Lake size: the SQLite catalog plus the data folder beside it, file sizes "
+    "summed, against the corpus's bytes."
 )
 HEADERS = [
     "step",
@@ -601,6 +721,9 @@ def main() -> None:
                 "bucket_n": bucket_n,
                 "seed": plan.seed,
                 "scale_n": scale_n,
+                "archives": plan.archives,
+                "hourly_new": HOURLY_NEW,
+                "search_queries": list(SEARCH_QUERIES),
             },
             "corpus": {name: stats.as_dict() for name, stats in corpora.items()},
             "steps": {name: step.as_dict() for name, step in steps.items()},

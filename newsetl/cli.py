@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from newsetl.display import relation_table
@@ -36,7 +37,7 @@ def _group() -> None:
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
-    errors.print(f"[bold red]newsetl:[/] {message}", highlight=False, soft_wrap=True)
+    errors.print(f"[bold red]newsetl:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -262,6 +263,11 @@ DbOption = Annotated[
 ]
 
 
+LakeEndpointOption = Annotated[
+    str | None, typer.Option(help="S3 endpoint URL, for a lake whose data are on S3.")
+]
+
+
 def read_only(settings: Settings):
     """The lake attached read-only: never waits for a run, never makes one wait."""
     from newsetl.warehouse import WarehouseError, connect
@@ -364,9 +370,7 @@ def sql_command(
     output: Annotated[
         str, typer.Option("--format", help="table, csv or json (with -c). [default: table]")
     ] = "table",
-    endpoint_url: Annotated[
-        str | None, typer.Option(help="S3 endpoint URL, for a lake whose data are on S3.")
-    ] = None,
+    endpoint_url: LakeEndpointOption = None,
 ) -> None:
     """Query the warehouse read-only, with the search macros ready: `-c SQL` runs one statement;
     without it, the DuckDB shell opens on the lake."""
@@ -409,9 +413,7 @@ def maintain(
     lock_timeout: Annotated[
         float | None, typer.Option(help="Seconds to wait for a run. [default: 60]")
     ] = None,
-    endpoint_url: Annotated[
-        str | None, typer.Option(help="S3 endpoint URL, for a lake whose data are on S3.")
-    ] = None,
+    endpoint_url: LakeEndpointOption = None,
 ) -> None:
     """Merge the small files runs leave, expire snapshots older than the retention, and delete
     files no snapshot references. Safe while readers are attached; a run waits for it."""
@@ -444,9 +446,7 @@ def migrate_warehouse(
     data_path: Annotated[
         str | None, typer.Option(help="Where the new lake's Parquet files go.")
     ] = None,
-    endpoint_url: Annotated[
-        str | None, typer.Option(help="S3 endpoint URL, for a data path on S3.")
-    ] = None,
+    endpoint_url: LakeEndpointOption = None,
 ) -> None:
     """Move a DuckDB-file warehouse (all tables, quarantine bytes, run history) into a new, empty
     lake, indexing its articles for search, in one snapshot."""

@@ -10,22 +10,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 from rich.console import Console
 
 from newsetl.devs3 import demo_credentials, moto_server, upload_dir
 from newsetl.display import relation_table
 from newsetl.settings import PROJECT_ROOT
-from newsetl.snapshot import snapshot_path
-from newsetl.warehouse import sql_file
+from newsetl.warehouse import Catalog, connect, sql_file
 
 BUCKET, PREFIX = "news-raw", "incoming/"
-EXAMPLES = ("articles_per_month_by_language", "latest_articles")
+EXAMPLES = ("articles_per_month_by_language", "latest_articles", "search_diplomacy")
 
 
 def main() -> int:
     console = Console()
-    db = PROJECT_ROOT / "warehouse" / "news.duckdb"
+    db = PROJECT_ROOT / "warehouse" / "news.sqlite"
     env = {**os.environ, **demo_credentials()}
     os.environ.update(demo_credentials())
     with moto_server() as server:
@@ -51,10 +49,14 @@ def main() -> int:
         code = subprocess.call(command, env=env, cwd=PROJECT_ROOT)
     if code != 0:
         return code
-    with duckdb.connect(str(snapshot_path(db)), read_only=True) as con:
+    con = connect(Catalog.parse(db), read_only=True)
+    try:
         for name in EXAMPLES:
-            relation = con.sql(sql_file(f"examples/{name}.sql"))
-            console.print(relation_table(f"sql/examples/{name}.sql", relation))
+            frame = con.execute(sql_file(f"examples/{name}.sql")).pl()
+            console.print(relation_table(f"sql/examples/{name}.sql", frame))
+    finally:
+        con.close()
+    console.print(f"Query it yourself: .venv/bin/newsetl sql --db {db.relative_to(PROJECT_ROOT)}")
     return 0
 
 

@@ -256,6 +256,8 @@ def connect(
             con.execute("SET memory_limit = ?", [memory_limit])
         spill = catalog.local_dir / ".duckdb_spill"
         con.execute("SET temp_directory = ?", [str(spill)])
+        # The lake's files never change once written: their footers are read once per session.
+        con.execute("SET parquet_metadata_cache = true")
         if wants_s3(catalog, data_path):
             load_extension(con, "httpfs")
             try:

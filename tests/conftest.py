@@ -109,6 +109,10 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
         "source_objects": (
             "SELECT * EXCLUDE (first_run_id, last_run_id) FROM source_objects ORDER BY key"
         ),
+        "search_docs": "SELECT * FROM newsetl_internal.search_docs ORDER BY key",
+        "search_postings": (
+            "SELECT * FROM newsetl_internal.search_postings ORDER BY doc, lang, term"
+        ),
     }
     return {name: table(db, sql) for name, sql in queries.items()}
 

@@ -1,5 +1,6 @@
 """The bench corpus is only worth its numbers if it is what it claims: deterministic, ~1% hostile,
-60/40 Kazakh/Russian in the four sample layouts, 1-20 KB. Checked by parsing the files."""
+60/40 Kazakh/Russian in the four sample layouts, 1-20 KB, an archive of ten years and more.
+Checked by parsing the files."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import (
+    FIRST_DAY,
     HOSTILE_KINDS,
+    LAST_DAY,
     LAYOUTS,
     MAX_BYTES,
     MIN_BYTES,
@@ -68,6 +71,33 @@ def test_a_smaller_corpus_is_a_prefix_of_a_larger_one(corpus, tmp_path: Path) ->
     small = files(tmp_path / "small")
     assert len(small) == N // 2
     assert all(full[key] == data for key, data in small.items())
+
+
+def test_new_articles_added_to_a_corpus_are_the_same_as_writing_it_at_once(
+    corpus, tmp_path: Path
+) -> None:
+    """The bench's hourly runs add articles start..n-1 to an archive of `start` written before."""
+    generate(tmp_path / "grown", N // 2, SEED)
+    added = generate(tmp_path / "grown", N, SEED, start=N // 2)
+    assert added.files == N - N // 2
+    assert files(tmp_path / "grown") == corpus
+
+
+def test_publication_dates_span_at_least_ten_years(corpus) -> None:
+    """A real archive, not three years: dates read back from the files, keys by year."""
+    specs = {s.key: s for s in (spec_of(SEED, i) for i in range(N))}
+    published = []
+    for key, data in corpus.items():
+        spec = specs[key]
+        if spec.hostile or spec.layout == "plain":  # plain articles carry no date
+            continue
+        article = parse_article(key, data)
+        assert FIRST_DAY <= article.published_date <= LAST_DAY, key
+        published.append(article.published_date)
+    first, last = min(published), max(published)
+    assert (last - first).days >= 3652, (first, last)  # ten years of 365.25 days
+    years = {key.split("/", 1)[0] for key in corpus}
+    assert len(years) >= 10, sorted(years)
 
 
 def test_one_hostile_object_per_hundred_every_kind_in_rotation() -> None:

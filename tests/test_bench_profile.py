@@ -27,7 +27,7 @@ def test_samples_are_folded_by_process_and_activity() -> None:
             stack(
                 CLI,
                 "load_run (tasks/load.py:80)",
-                "_build_one (newsetl/search.py:170)",
+                "apply_run (newsetl/warehouse.py:495)",
                 samples=RATE * 3,
             ),
             stack(CLI, SERVER, "handle (prefect/server/api/flow_runs.py:10)", samples=RATE),
@@ -56,6 +56,16 @@ def test_samples_are_folded_by_process_and_activity() -> None:
                 "_parse (newsetl/parse.py:119)",
                 samples=RATE * 2,
             ),
+            stack(
+                CLI,
+                FORK,
+                WORKER,
+                "stage_chunk (newsetl/chunk.py:63)",
+                "index_frames (newsetl/search/index.py:21)",
+                "terms (newsetl/search/tokens.py:200)",
+                "stem_kk (newsetl/search/tokens.py:193)",
+                samples=RATE * 3,
+            ),
             stack(CLI, samples=RATE // 5),  # no Python frame yet
             stack(
                 CLI,
@@ -83,7 +93,7 @@ def test_samples_are_folded_by_process_and_activity() -> None:
     }
     assert cpu["flow process"] == {
         "start-up: imports": 2.0,
-        "search index (DuckDB fts)": 3.0,
+        "load: one DuckLake snapshot": 3.0,
         "no Python frame (interpreter start and exit)": 0.2,
         IDLE: 9.0,  # a pool thread blocked on its queue: py-spy counts it, the profile does not
     }
@@ -93,6 +103,7 @@ def test_samples_are_folded_by_process_and_activity() -> None:
         "start-up: imports": 0.5,
         "parse: language detection (lingua)": 1.0,
         "parse: decode, layout, dates": 2.0,
+        "parse: search postings (tokens, stems)": 3.0,
     }
 
 
@@ -100,7 +111,7 @@ def line(seconds: str, kind: str, run: str, message: str) -> str:
     return f"10:00:{seconds} | INFO    | {kind} run '{run}' - {message}"
 
 
-def test_phases_end_at_each_tasks_last_finish_and_the_load_split_is_read() -> None:
+def test_phases_end_at_each_tasks_last_finish_and_the_load_seconds_are_read() -> None:
     done = "Finished in state Completed()"
     log = "\n".join(
         [
@@ -114,14 +125,14 @@ def test_phases_end_at_each_tasks_last_finish_and_the_load_split_is_read() -> No
                 "20.000",
                 "Task",
                 "load-9e0",
-                "run r written to w.duckdb (completed), snapshot w.read.duckdb; merge 1.5 s, "
-                "search 3.25 s (7 partitions built), snapshot 0.5 s",
+                "run 20261130T100009-ab12 written to /tmp/w (1)/news.sqlite (completed) "
+                "as snapshot 7; load 5.3 s",
             ),
             line("20.100", "Task", "load-9e0", done),
             line("21.000", "Flow", "amber-fox", done),
         ]
     )
-    rows, split = phases(log, datetime(2026, 11, 30, 10, 0, 0))
+    rows, load = phases(log, datetime(2026, 11, 30, 10, 0, 0))
     assert [(name, round(end, 2), round(took, 2)) for name, end, took in rows] == [
         ("start-up (imports, Prefect server)", 9.5, 9.5),
         ("open-warehouse", 10.0, 0.5),
@@ -130,7 +141,13 @@ def test_phases_end_at_each_tasks_last_finish_and_the_load_split_is_read() -> No
         ("load", 20.1, 6.1),
         ("end of flow", 21.0, 0.9),
     ]
-    assert split == {"merge": 1.5, "search": 3.25, "partitions built": 7.0, "snapshot": 0.5}
+    assert load == {"load": 5.3, "snapshot": 7.0}
+
+
+def test_a_run_that_failed_its_gate_still_logs_its_load() -> None:
+    message = "run r written to postgres:dbname=news (failed_quality) as snapshot 12; load 0.4 s"
+    _, load = phases(line("01.000", "Task", "load-1a2", message), datetime(2026, 11, 30, 10))
+    assert load == {"load": 0.4, "snapshot": 12.0}
 
 
 def test_process_cpu_comes_from_the_kernel_and_outlives_the_process() -> None:

@@ -31,6 +31,7 @@ SCHEDULES = {
     "ingest-news/ingest-hourly": "15 * * * *",
     "ingest-news/full-refresh-weekly": "0 3 * * 0",
     "dq-report/dq-report-daily": "0 6 * * *",
+    "lake-maintenance/lake-maintenance-weekly": "30 4 * * 0",
 }
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -277,6 +278,13 @@ def test_ingest_and_report_run_on_a_process_worker(
         for flow_run in (ingest, report):
             state = client.read_flow_run(flow_run.id).state
             assert state is not None and state.is_completed(), (state, log.read_text()[-4000:])
+        maintenance = client.create_flow_run_from_deployment(
+            deployed.deployments["lake-maintenance/lake-maintenance-weekly"].id,
+            parameters={"db": str(db), "retention_days": 0},
+        )
+        run_worker_once(worker_env, log)
+        state = client.read_flow_run(maintenance.id).state
+        assert state is not None and state.is_completed(), (state, log.read_text()[-4000:])
         # Every field given: this server rejects the client's nulls (see serve.py).
         [artifact] = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[ARTIFACT_KEY])),
@@ -287,6 +295,7 @@ def test_ingest_and_report_run_on_a_process_worker(
             offset=0,
         )
     assert table(db, "SELECT count(*) FROM articles")[0][0] == 5
+    assert table(db, "SELECT count(*) FROM ducklake_snapshots('news')") == [(1,)]  # expired
     assert (reports / "data_docs" / "index.html").is_file()
     # Whether the report read the warehouse before or after the ingest committed, it says so.
     assert artifact.data.startswith(

@@ -72,6 +72,13 @@ def test_changed_object_replaces_article_and_paragraphs(
     assert count == 6
     assert table(db, f"SELECT count(*) FROM paragraphs WHERE key = '{key}'")[0][0] == 6
     assert table(db, "SELECT count(*) FROM articles")[0][0] == 5
+    # Search changed in the same snapshot: the new title is found, the dropped last lines are not.
+    assert table(db, "SELECT key FROM search_articles('қорытындысы')") == [(key,)]
+    assert "мәрте" in lines[-1] and "мәрте" not in edited
+    assert key not in [row[0] for row in table(db, "SELECT key FROM search_articles('мәрте')")]
+    assert table(db, "SELECT count(*), count(DISTINCT key) FROM newsetl_internal.search_docs") == [
+        (5, 5)
+    ]
 
 
 def test_deleted_object_is_marked_and_kept(run_flow, s3, bucket: str, warehouse_dir: Path) -> None:
@@ -86,11 +93,13 @@ def test_deleted_object_is_marked_and_kept(run_flow, s3, bucket: str, warehouse_
     assert dict(rows)[key] is True
     assert sum(flag for _, flag in rows) == 1
     assert table(db, f"SELECT status FROM source_objects WHERE key = '{key}'") == [("deleted",)]
+    assert table(db, "SELECT count(*) FROM search_articles('Хойл')") == [(0,)]  # only in 002
     # The object coming back makes it live again.
     s3.put_object(Bucket=bucket, Key=key, Body=(SAMPLE / Path(key).name).read_bytes())
     again = run_flow(bucket, db)
     assert again.new == 1
     assert table(db, f"SELECT deleted_at FROM articles WHERE key = '{key}'") == [(None,)]
+    assert table(db, "SELECT key FROM search_articles('Хойл')") == [(key,)]
 
 
 def test_full_refresh_reprocesses_everything_into_the_same_rows(

@@ -35,7 +35,14 @@ def shard_run(
                             text=True)  # fmt: skip
 
 
-def run_all(processes: list[subprocess.Popen]) -> None:
+def run_all(
+    lake: str, data_path: str, sources: list[str], moto: MotoServer, prefect_api: str, tmp: Path
+) -> None:
+    """One run per source, all at once; each must succeed."""
+    processes = [
+        shard_run(lake, data_path, source, moto, prefect_api, tmp / f"w{i}")
+        for i, source in enumerate(sources)
+    ]
     for process in processes:
         _, err = process.communicate(timeout=600)
         assert process.returncode == 0, err[-2000:]
@@ -57,10 +64,7 @@ def test_four_shards_commit_to_one_postgres_lake_with_data_on_s3(
     sources = [f"s3://{source_bucket}/2026/{shard:02d}/" for shard in range(SHARDS)]
 
     # Round one: four shards at once, each only inserting.
-    run_all([
-        shard_run(lake, data_path, source, moto, prefect_api, tmp_path / f"w{i}")
-        for i, source in enumerate(sources)
-    ])  # fmt: skip
+    run_all(lake, data_path, sources, moto, prefect_api, tmp_path)
     con = newsetl.connect(f"postgres:{lake}", endpoint_url=moto.url)
     try:
         assert con.execute("SELECT count(*), count(DISTINCT key) FROM articles").fetchone() == (
@@ -95,10 +99,7 @@ def test_four_shards_commit_to_one_postgres_lake_with_data_on_s3(
         s3.delete_object(Bucket=source_bucket, Key=prefix + samples[0].name)
         body = samples[1].read_bytes() + f"\nӨзгерді {shard}.\n".encode()
         s3.put_object(Bucket=source_bucket, Key=prefix + samples[1].name, Body=body)
-    run_all([
-        shard_run(lake, data_path, source, moto, prefect_api, tmp_path / f"w{i}")
-        for i, source in enumerate(sources)
-    ])  # fmt: skip
+    run_all(lake, data_path, sources, moto, prefect_api, tmp_path)
     con = newsetl.connect(f"postgres:{lake}", endpoint_url=moto.url)
     try:
         for table in ("articles", "source_objects", "quarantine"):

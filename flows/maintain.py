@@ -1,0 +1,35 @@
+"""The weekly maintenance flow: the lake's small files merged, old snapshots expired, files
+nothing references deleted (newsetl.maintain). It takes the writer lock, so a run waits for it."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from newsetl import warehouse
+from newsetl.maintain import maintain
+from newsetl.settings import Settings
+
+
+@task(name="maintain-lake", cache_policy=NO_CACHE)
+def maintain_task(settings: Settings, retention_days: int) -> dict[str, int]:
+    catalog = settings.catalog
+    with warehouse.writer_lock(catalog, settings.lock_timeout):
+        con = warehouse.connect(catalog, endpoint_url=settings.endpoint_url)
+        try:
+            done = maintain(con, retention_days).as_dict()
+        finally:
+            con.close()
+    get_run_logger().info("maintenance of %s: %s", catalog.describe(), done)
+    return done
+
+
+@flow(name="lake-maintenance")
+def maintain_lake(
+    db: str = "warehouse/news.sqlite",
+    endpoint_url: str | None = None,
+    retention_days: int = 30,
+    lock_timeout: float = 3600.0,
+) -> dict[str, int]:
+    settings = Settings(db=db, endpoint_url=endpoint_url, lock_timeout=lock_timeout)
+    return maintain_task(settings, retention_days)
