@@ -95,7 +95,7 @@ def _index(con: duckdb.DuckDBPyConnection) -> int:
             )
             con.execute(
                 f"INSERT INTO {warehouse.INTERNAL}.search_postings BY NAME "
-                "SELECT lang, term, hash(key) AS doc, tf FROM migrated_postings ORDER BY lang, term"
+                "SELECT lang, term, hash(key) AS doc, tf FROM migrated_postings"
             )
         finally:
             con.unregister("migrated_docs")

@@ -217,8 +217,15 @@ def test_deployment_schedule_limit_and_parameters(deployed: Deployed, name: str)
     if name.startswith("ingest-news/"):
         expected |= {
             "source": deployed.source,
+            "data_path": None,
             "endpoint_url": deployed.endpoint_url,
             "full_refresh": name.endswith("weekly"),
+            "lock_timeout": 3600,
+        }
+    if name.startswith("lake-maintenance/"):
+        expected |= {
+            "endpoint_url": deployed.endpoint_url,
+            "retention_days": 30,
             "lock_timeout": 3600,
         }
     assert deployment.parameters == expected

@@ -38,7 +38,8 @@ CROSS JOIN run_ctx AS r
 WHERE p.process;
 
 -- Search is maintained in the same snapshot: a document's length and its postings (one row per
--- stemmed term, sorted by term so that a query's terms prune most row groups).
+-- stemmed term; DuckLake writes them sorted by term, the table's sort key, so that a query's
+-- terms skip most row groups).
 INSERT INTO newsetl_internal.search_docs BY NAME
 SELECT hash(s.key) AS doc, s.key, s.lang, s.length
 FROM staged_search_docs AS s
@@ -49,5 +50,4 @@ INSERT INTO newsetl_internal.search_postings BY NAME
 SELECT s.lang, s.term, hash(s.key) AS doc, s.tf
 FROM staged_postings AS s
 JOIN decisions AS d USING (key)
-WHERE d.destination = 'articles'
-ORDER BY s.lang, s.term;
+WHERE d.destination = 'articles';

@@ -17,6 +17,8 @@ CREATE TABLE newsetl_internal.search_postings (
     tf   INTEGER NOT NULL     -- how often the term occurs in the article's title and body
 );
 
+-- Every insert and every merge of small files writes the postings sorted by term: a query's few
+-- terms then fall in few row groups, whose statistics let the rest be skipped.
 ALTER TABLE newsetl_internal.search_postings SET SORTED BY (term);
 
 -- What the query side needs to tokenise and stem exactly as the indexer did (newsetl.search):
