@@ -382,8 +382,19 @@ class Target:
         return f"{self.name} {sign} {self.limit:g}{self.unit}"
 
 
-def wall(steps: dict[str, Measurement], name: str) -> float | None:
+def succeeded(name: str, step: Measurement) -> bool:
+    """Whether a step ended as it should: an empty listing fails the batch suite (exit 1)."""
+    return step.returncode == (1 if "empty" in name else 0)
+
+
+def done(steps: dict[str, Measurement], name: str) -> Measurement | None:
+    """A step that ran and ended as it should; a failed run's figures are no result."""
     step = steps.get(name)
+    return step if step is not None and succeeded(name, step) else None
+
+
+def wall(steps: dict[str, Measurement], name: str) -> float | None:
+    step = done(steps, name)
     return step.wall if step is not None else None
 
 
@@ -393,10 +404,8 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 def result_of(steps: dict[str, Measurement], name: str, key: str) -> float | None:
     """A figure from a step's own JSON line, None when the step failed or did not run."""
-    step = steps.get(name)
-    if step is None or step.returncode != 0 or not step.result:
-        return None
-    return step.result.get(key)
+    step = done(steps, name)
+    return step.result.get(key) if step is not None and step.result else None
 
 
 def targets(plan: Plan, steps: dict[str, Measurement]) -> list[Target]:
@@ -407,7 +416,7 @@ def targets(plan: Plan, steps: dict[str, Measurement]) -> list[Target]:
         steady = plan.n / (dir_wall - fixed)
     listing = wall(steps, "list only")
     floor = listing + fixed if listing is not None and fixed is not None else None
-    small, large = (steps.get(name) for name in plan.rss_pair)
+    small, large = (done(steps, name) for name in plan.rss_pair)
     rss = ratio(large.rss_process, small.rss_process) if small and large else None
     bucket = ratio(wall(steps, "newsetl bucket"), wall(steps, "raw fetch"))
     server = wall(steps, "newsetl empty server")
@@ -490,7 +499,7 @@ LABELS = {
     "newsetl empty server": "newsetl, empty source, running server",
     "newsetl dir": "newsetl full, directory",
     "newsetl dir scale": "newsetl full, directory (RSS scale)",
-    "search": "search_articles, warm, via newsetl.connect: 3 queries",
+    "search": "search_articles via newsetl.connect, warm, 3 queries",
     "lake size": "lake on disk after the full run (catalog + data files)",
     "newsetl bucket": "newsetl full, bucket",
     "newsetl incremental": "newsetl incremental, bucket, nothing changed",
@@ -514,10 +523,8 @@ def label(plan: Plan, name: str, step: Measurement) -> str:
         return f"newsetl hourly, {HOURLY_NEW} new on the {plan.archives[which]:,} archive"
     result = step.result or {}
     if name == "search" and "slowest" in result:
-        return (
-            f"{LABELS[name]}, median of {SEARCH_TIMED} each; slowest "
-            f"'{result['slowest']}' ({result['queries'][result['slowest']]['rows']:,} rows)"
-        )
+        slowest = result["slowest"]
+        return f"{LABELS[name]}; slowest '{slowest}', {result['queries'][slowest]['rows']:,} rows"
     if name == "lake size" and result.get("raw_bytes"):
         return (
             f"{LABELS[name]}: {result['lake_bytes'] / MB:,.0f} MB in {result['data_files']:,} "
@@ -538,8 +545,7 @@ def rows(plan: Plan, steps: dict[str, Measurement], goals: list[Target]) -> list
         rss = f"{step.rss_process / MB:,.0f}"
         if step.rss_tree > step.rss_process * 1.05:
             rss += f" ({step.rss_tree / MB:,.0f} tree)"
-        expected = 1 if "empty" in name else 0  # an empty listing fails the batch suite
-        status = "" if step.returncode == expected else f" (exit {step.returncode})"
+        status = "" if succeeded(name, step) else f" (exit {step.returncode})"
         flow = (step.result or {}).get("flow_seconds")
         flow_cell = "" if flow is None else f"{flow:,.1f}"
         cells = [label(plan, name, step) + status, f"{n:,}", f"{step.wall:,.1f}", flow_cell]

@@ -21,7 +21,7 @@ from newsetl.warehouse import writer_lock
 from tasks.fetch import CHUNKS_IN_FLIGHT, fetch_and_parse, list_objects
 from tasks.load import load_run
 from tasks.report import build_data_docs, publish_summary
-from tasks.state import open_warehouse
+from tasks.state import WarehouseState, open_warehouse
 from tasks.validate import validate_run
 from tasks.warm import warm_up
 
@@ -51,7 +51,7 @@ def process_plan(
     summary: RunSummary,
     listing: pl.DataFrame,
     plan: pl.DataFrame,
-    live_hashes: pl.DataFrame,
+    known: WarehouseState,
     stage_dir: Path,
 ) -> RunSummary:
     """Fetch and parse the planned objects in chunks, validate them, load them: the part an
@@ -70,7 +70,9 @@ def process_plan(
         done += outcome.checks.height
         progress.advance("fetch", done, len(keys))
 
-    validation = validate_run(settings, summary.run_id, listing, outcomes, live_hashes)
+    validation = validate_run(
+        settings, summary.run_id, listing, outcomes, known.live_hashes, known.drift_baseline
+    )
     summary.record_validation(
         validation.decisions,
         [o for report in validation.reports for o in report.outcomes if not o.success],
@@ -138,9 +140,9 @@ def ingest_news(
     summary = new_summary(settings)
     with exclusive_run(settings, summary.run_id) as stage:
         warm_up(settings)
-        state, live_hashes = open_warehouse(settings, settings.source)
+        known = open_warehouse(settings, settings.source)
         listing = list_objects(settings)
-        plan = plan_changes(listing.matched, state, settings.full_refresh)
+        plan = plan_changes(listing.matched, known.objects, settings.full_refresh)
         summary.record_plan(plan, ignored=len(listing.ignored))
-        summary = process_plan(settings, summary, listing.matched, plan, live_hashes, stage)
+        summary = process_plan(settings, summary, listing.matched, plan, known, stage)
     return finish(settings, summary)

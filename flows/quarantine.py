@@ -35,12 +35,12 @@ def retry_quarantine(
     )
     summary = new_summary(settings)
     with exclusive_run(settings, summary.run_id) as stage:
-        state, live_hashes = open_warehouse(settings)
+        known = open_warehouse(settings)
         listing = list_objects(settings)
         if listing.matched.is_empty():
             summary.message = "the quarantine is empty"
             return summary
-        plan = plan_retry(listing.matched, state)
+        plan = plan_retry(listing.matched, known.objects)
         summary.record_plan(plan, ignored=0)
-        summary = process_plan(settings, summary, listing.matched, plan, live_hashes, stage)
+        summary = process_plan(settings, summary, listing.matched, plan, known, stage)
     return finish(settings, summary)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 SEVERITIES = ("critical", "warning")
 ARTICLES_SUITE = "articles"
 BATCH_SUITE = "batch"
+DRIFT_SUITE = "drift"
 KEY_COLUMN = "key"
 # Suite parameter (GX `$PARAMETER`) for the upper date bound, known only at run time.
 MAX_PUBLISHED_DATE_PARAMETER = "max_published_date"
@@ -177,6 +178,10 @@ class QualityEngine:
     def validate_batch(self, listing: pl.DataFrame, *, run_name: str) -> ValidationReport:
         """Validate the bucket listing before anything is parsed or deleted."""
         return self._validate(BATCH_SUITE, listing, run_name=run_name, parameters={})
+
+    def validate_drift(self, frame: pl.DataFrame, *, run_name: str) -> ValidationReport:
+        """Validate the per-prefix layout drift frame (newsetl.drift)."""
+        return self._validate(DRIFT_SUITE, frame, run_name=run_name, parameters={})
 
     def build_data_docs(self) -> Path:
         """Render pages for stored validations that have none yet, the suites, and the index.

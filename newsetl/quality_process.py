@@ -54,6 +54,9 @@ class EngineProcess:
     def validate_batch(self, listing: pl.DataFrame, *, run_name: str) -> ValidationReport:
         return self._call("validate_batch", listing, run_name=run_name)
 
+    def validate_drift(self, frame: pl.DataFrame, *, run_name: str) -> ValidationReport:
+        return self._call("validate_drift", frame, run_name=run_name)
+
     def build_data_docs(self) -> Path:
         return self._call("build_data_docs")
 

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from newsetl import warehouse
+from newsetl.drift import BASELINE_DAYS, BASELINE_SCHEMA, TITLE_LIMIT
 from newsetl.settings import Settings
 
 
+@dataclass
+class WarehouseState:
+    objects: pl.DataFrame  # the source's objects (all objects for a quarantine retry)
+    live_hashes: pl.DataFrame  # key, content_sha256 of the current articles
+    drift_baseline: pl.DataFrame  # per prefix, the last days' articles (newsetl.drift)
+
+
 @task(name="open-warehouse", cache_policy=NO_CACHE)
-def open_warehouse(
-    settings: Settings, source: str | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Returns (the state of `source`'s objects, or of all objects when None; live article
-    hashes)."""
+def open_warehouse(settings: Settings, source: str | None = None) -> WarehouseState:
+    """Migrate the lake if needed and read what the plan and the validation compare against."""
     con = open_writer(settings)
     try:
         applied = warehouse.prepare(con)
         if applied:
             get_run_logger().info("applied migrations: %s", ", ".join(applied))
-        return warehouse.read_state(con, source), warehouse.live_article_hashes(con)
+        baseline = con.execute(
+            warehouse.sql_file("quality/drift_baseline.sql"),
+            {"days": BASELINE_DAYS, "title_limit": TITLE_LIMIT},
+        ).pl()
+        return WarehouseState(
+            objects=warehouse.read_state(con, source),
+            live_hashes=warehouse.live_article_hashes(con),
+            drift_baseline=baseline.cast(BASELINE_SCHEMA),
+        )
     finally:
         con.close()
 

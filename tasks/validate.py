@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from newsetl.chunk import ChunkOutcome
 from newsetl.decide import Verdict, decide_rows, verdict
+from newsetl.drift import drift_frame
 from newsetl.quality import ValidationReport
 from newsetl.quality_process import EngineProcess, engine_process
 from newsetl.rows import CHECK_SCHEMA, VALIDATION_SCHEMA, mark_duplicates
@@ -36,6 +37,7 @@ def validate_run(
     listing: pl.DataFrame,
     outcomes: list[ChunkOutcome],
     live_hashes: pl.DataFrame,
+    drift_baseline: pl.DataFrame,
 ) -> Validation:
     engine = engine_for(settings)
     checks = pl.concat(
@@ -47,6 +49,13 @@ def validate_run(
     articles = engine.validate_articles(
         checks.select(list(VALIDATION_SCHEMA)), run_date=datetime.now(UTC).date(), run_name=run_id
     )
+    parsed = checks.filter(pl.col("content_status") == "ok")
+    drift = engine.validate_drift(
+        drift_frame(parsed.select("key", "published_date", "title_length"), drift_baseline),
+        run_name=run_id,
+    )
+    for prefix, names in drift.reasons_by_key("warning").items():
+        get_run_logger().warning("layout drift in prefix %r: %s", prefix, ", ".join(names))
     decisions = decide_rows(
         checks, articles.reasons_by_key("critical"), articles.reasons_by_key("warning")
     )
@@ -60,4 +69,6 @@ def validate_run(
     get_run_logger().info(
         "validated %d objects: %d to quarantine, verdict %s", checks.height, quarantined, result
     )
-    return Validation(decisions=decisions, reports=[batch, articles], verdict=result, checks=checks)
+    return Validation(
+        decisions=decisions, reports=[batch, articles, drift], verdict=result, checks=checks
+    )

@@ -1,0 +1,74 @@
+"""Layout drift: when an outlet changes its page template, fields quietly go empty. Per source
+prefix (a key's first folder), the share of a batch's articles with a publication date, and with a
+title under 400 characters, against that prefix's articles loaded in the last 7 days. Plain
+functions: the warehouse gives the baseline (sql/quality/drift_baseline.sql), GX decides whether a
+drop is a failure (expectations/drift.json)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+TITLE_LIMIT = 400
+BASELINE_DAYS = 7
+
+BASELINE_SCHEMA = {
+    "prefix": pl.String(),
+    "articles": pl.Int64(),
+    "dated": pl.Int64(),
+    "short_title": pl.Int64(),
+}
+# What the drift suite validates: one row per prefix of the batch. The prefix is in `key`, the
+# column GX names failing rows by, so a report names the prefix that drifted.
+DRIFT_SCHEMA = {
+    "key": pl.String(),
+    "articles": pl.Int64(),
+    "dated_share": pl.Float64(),
+    "short_title_share": pl.Float64(),
+    "baseline_articles": pl.Int64(),
+    "baseline_dated_share": pl.Float64(),
+    "baseline_short_title_share": pl.Float64(),
+    "dated_share_drop": pl.Float64(),  # percentage points; NULL without a baseline
+    "short_title_share_drop": pl.Float64(),
+}
+
+
+def prefix_expr(column: str = "key") -> pl.Expr:
+    """A key's first folder, '' for a key at the top (the SQL side: split_part(key, '/', 1))."""
+    key = pl.col(column)
+    return (
+        pl.when(key.str.contains("/", literal=True))
+        .then(key.str.split("/").list.first())
+        .otherwise(pl.lit(""))
+    )
+
+
+def drift_frame(checks: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
+    """`checks`: the batch's parsed articles (key, published_date, title_length), rejections
+    left out; `baseline`: BASELINE_SCHEMA rows of the last days."""
+    if checks.is_empty():
+        return pl.DataFrame(schema=DRIFT_SCHEMA)
+    now = (
+        checks.with_columns(prefix=prefix_expr())
+        .group_by("prefix")
+        .agg(
+            articles=pl.len().cast(pl.Int64),
+            dated_share=pl.col("published_date").is_not_null().mean(),
+            short_title_share=(pl.col("title_length") < TITLE_LIMIT).fill_null(False).mean(),
+        )
+    )
+    before = baseline.select(
+        "prefix",
+        baseline_articles=pl.col("articles"),
+        baseline_dated_share=pl.col("dated") / pl.col("articles"),
+        baseline_short_title_share=pl.col("short_title") / pl.col("articles"),
+    ).filter(pl.col("baseline_articles") > 0)
+    joined = now.join(before, on="prefix", how="left").with_columns(
+        dated_share_drop=(pl.col("baseline_dated_share") - pl.col("dated_share")) * 100,
+        short_title_share_drop=(pl.col("baseline_short_title_share") - pl.col("short_title_share"))
+        * 100,
+    )
+    return (
+        joined.rename({"prefix": "key"})
+        .select([pl.col(name).cast(dtype) for name, dtype in DRIFT_SCHEMA.items()])
+        .sort("key")
+    )
