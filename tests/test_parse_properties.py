@@ -17,7 +17,8 @@ SAMPLES = [
     for p in sorted((Path(__file__).resolve().parents[1] / "data" / "sample").glob("*.txt"))
 ]
 STATUSES = {"binary", "undecodable", "empty", "whitespace"}
-DATE_SOURCES = {"header", "byline", "dateline", "none"}
+DATE_SOURCES = {"header", "byline", "above_title", "below_title", "dateline", "none"}
+LAYOUTS = {"header", "title", "title_date", "date_title", "page", "wire", "none"}
 PROFILE = settings(
     max_examples=300,
     deadline=None,
@@ -49,6 +50,16 @@ def check(raw: bytes, key: str = "prop/sample.txt") -> Article | Rejection:
     assert result.title is None or (result.title and "\n" not in result.title)
     assert result.date_source in DATE_SOURCES
     assert (result.published_date is None) == (result.date_source == "none")
+    assert result.published_at is None or (
+        result.published_at.tzinfo is not None
+        and result.published_at.date() == result.published_date
+    )
+    assert result.layout in LAYOUTS
+    if result.layout in {"title", "title_date"}:
+        assert result.title is not None
+    if result.layout == "none":
+        assert result.title is None
+    assert result.author is None or (result.author and "\n" not in result.author)
     assert result.language in {None, "kk", "ru", "en"}
     assert 0.0 <= result.language_confidence <= 1.0
     assert (result.language is None) == (result.language_confidence == 0.0)
