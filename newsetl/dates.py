@@ -15,8 +15,8 @@ or None when the text does not say enough to know it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 
 KAZAKH_MONTHS: tuple[str, ...] = (
     "қаңтар",
@@ -165,21 +165,22 @@ _UPDATED_TAIL = rf"(?:\s*[(|,;/•·]?\s*(?:{_one_of(UPDATED_LABELS)})\b.*)?"
 _TIME_BEFORE = _CLOCK.format(h="", p="before_") + r"\s*[,|•·/–—-]?\s*"
 _TIME_AFTER = _CLOCK.format(h="", p="") + _SECONDS + _OFFSET
 
-_LINE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(
-        rf"{_LABEL}{_WEEKDAY}(?:{_TIME_BEFORE})?{form}(?:{_SEPARATOR}{_TIME_AFTER})?"
-        rf"\.?{_UPDATED_TAIL}",
-        re.IGNORECASE,
-    )
-    for form in DATE_FORMS.values()
-)
+# A date line reads: [label] [weekday] [time] date [time [offset]] [revision remark]. One pattern
+# reads what comes before the date; the date's first characters say which forms can follow.
+_BEFORE_DATE = re.compile(rf"{_LABEL}{_WEEKDAY}(?:{_TIME_BEFORE})?", re.IGNORECASE)
+_FORMS: dict[str, re.Pattern[str]] = {
+    name: re.compile(rf"{form}(?:{_SEPARATOR}{_TIME_AFTER})?\.?{_UPDATED_TAIL}", re.IGNORECASE)
+    for name, form in DATE_FORMS.items()
+}
+_FROM_YEAR = (_FORMS["iso"], _FORMS["year_first"], _FORMS["year_day_month"])
+_FROM_DAY = (_FORMS["numeric"], _FORMS["day_month_year"])
+_FROM_MONTH = (_FORMS["month_day_year"],)
 _DAY_MONTH = re.compile(r"(\d{1,2})(?:-|\s+)([^\W\d_]+)\.?")
 _HAS_DIGIT = re.compile(r"\d")
 _UPDATED = frozenset(UPDATED_LABELS)
 
 
-@dataclass(frozen=True, slots=True)
-class FoundDate:
+class FoundDate(NamedTuple):
     """A date read from text, with the time and UTC offset when the text gives them."""
 
     date: date
@@ -223,32 +224,42 @@ def find_date(text: str) -> FoundDate | None:
         text = text.replace("*", "").strip("_ ")
     if not text or len(text) > MAX_DATE_LINE_CHARS or _HAS_DIGIT.search(text) is None:
         return None
-    for pattern in _LINE_PATTERNS:
-        m = pattern.fullmatch(text)
+    # A line that opens with a number has no label or weekday; skip that pattern unless the
+    # number is a time (`16:40 12.02.2026`).
+    before = None if text[0].isdigit() and ":" not in text[1:3] else _BEFORE_DATE.match(text)
+    rest = text[before.end() :] if before is not None else text
+    if rest[:4].isdigit():
+        forms = _FROM_YEAR
+    elif rest[:1].isdigit():
+        forms = _FROM_DAY
+    else:
+        forms = _FROM_MONTH
+    for pattern in forms:
+        m = pattern.fullmatch(rest)
         if m is not None:
-            return _found(m)
+            return _found(before, m)
     return None
 
 
-def _found(m: re.Match[str]) -> FoundDate | None:
-    parts = m.groupdict()
-    month = month_from_word(parts["word"]) if parts.get("word") else int(parts["month"])
+def _found(before: re.Match[str] | None, m: re.Match[str]) -> FoundDate | None:
+    word = m["word"] if "word" in m.re.groupindex else None
+    month = month_from_word(word) if word else int(m["month"])
     if month is None:
         return None
-    found = make_date(int(parts["year"]), month, int(parts["day"]))
+    found = make_date(int(m["year"]), month, int(m["day"]))
     if found is None:
         return None
     clock = None
     offset = None
-    if parts["hour"] is not None:
-        second = int(parts["second"]) if parts["second"] else 0
-        micro = int(parts["fraction"].ljust(6, "0")) if parts["fraction"] else 0
-        clock = _make_time(int(parts["hour"]), int(parts["minute"]), second, micro)
-        offset = timedelta(0) if parts["zulu"] else _offset(parts["offset"])
-    elif parts["before_hour"] is not None:
-        clock = _make_time(int(parts["before_hour"]), int(parts["before_minute"]))
-    label = (parts["label"] or "").casefold()
-    updated = " ".join(label.split()) in _UPDATED
+    if m["hour"] is not None:
+        second = int(m["second"]) if m["second"] else 0
+        micro = int(m["fraction"].ljust(6, "0")) if m["fraction"] else 0
+        clock = _make_time(int(m["hour"]), int(m["minute"]), second, micro)
+        offset = timedelta(0) if m["zulu"] else _offset(m["offset"])
+    elif before is not None and before["before_hour"] is not None:
+        clock = _make_time(int(before["before_hour"]), int(before["before_minute"]))
+    label = before["label"] if before is not None else None
+    updated = label is not None and " ".join(label.casefold().split()) in _UPDATED
     return FoundDate(found, clock, offset if clock is not None else None, updated)
 
 

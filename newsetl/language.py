@@ -103,11 +103,17 @@ def detect_language(text: str, limit: int = PREFIX_CHARS) -> tuple[str | None, f
     prefix = bounded_prefix(text, limit)
     if not _has_letters(prefix, MIN_LETTERS):
         return None, 0.0
-    if _ANY_KAZAKH_LATIN.search(prefix) and (cyrillic := kazakh_latin_to_cyrillic(prefix)):
-        values = _detector().compute_language_confidence_values(cyrillic)
-        if values and values[0].language == Language.KAZAKH and values[0].value >= MIN_CONFIDENCE:
-            return "kk", round(values[0].value, 4)
-    values = _detector().compute_language_confidence_values(prefix)
+    language, confidence = _lingua(prefix)
+    # Kazakh in Latin letters reads as English (or nothing) to lingua; only then look closer.
+    if language in (None, "en") and _ANY_KAZAKH_LATIN.search(prefix):
+        cyrillic = kazakh_latin_to_cyrillic(prefix)
+        if cyrillic is not None and (found := _lingua(cyrillic))[0] == "kk":
+            return found
+    return language, confidence
+
+
+def _lingua(text: str) -> tuple[str | None, float]:
+    values = _detector().compute_language_confidence_values(text)
     if not values:
         return None, 0.0
     top = values[0]

@@ -78,6 +78,7 @@ _AUTHOR = re.compile(
     "(?i:" + "|".join(sorted(AUTHOR_LABELS, key=len, reverse=True)) + r")"
     r" *(?::|[-–—] ) *(?P<name>\S.*)"
 )
+_AUTHOR_FIRST = frozenset("*_" + "".join(label[0] + label[0].upper() for label in AUTHOR_LABELS))
 # An author line names people; a longer line is a sentence that starts with the word.
 MAX_AUTHOR_CHARS = 120
 MAX_AUTHOR_WORDS = 12
@@ -104,7 +105,9 @@ _READING_LABEL = re.compile(r"(?i:оқу үшін|оқу|на чтение|чт�
 #            — `, `Астана. ҚазАқпарат - `, `АСТАНА. KAZINFORM – `
 #   sputnik: `АСТАНА, 5 мар — Sputnik. `, `АЛМАТЫ, 12 ақпан – Sputnik Қазақстан. `
 #   dated:   `Алматы, 31 декабря — ` (no agency)
-_PLACE = rf"(?P<place>[{_UPPER}][\w'’]+(?:-[\w'’]+)*(?: [{_UPPER}][\w'’]+(?:-[\w'’]+)*){{0,2}})"
+# Possessive quantifiers: a word is never given back letter by letter when no `.` follows it.
+_PLACE_WORD = rf"[{_UPPER}][\w'’]++(?:-[\w'’]++)*+"
+_PLACE = rf"(?P<place>{_PLACE_WORD}(?: {_PLACE_WORD}){{0,2}})"
 _DATELINE_DATE = (
     r"(?P<date>\d{1,2}[ -][^\W\d_]{3,}\.?(?: \d{4}(?: ?(?:г\.|г|года|ж\.|ж|жылы))?)?"
     r"|\d{1,2}\.\d{1,2}\.\d{4}(?: ?(?:г\.|ж\.))?"
@@ -112,6 +115,7 @@ _DATELINE_DATE = (
 )
 _AGENCY = r"(?P<agency>[/(]?[^\W\d_][\w.'’&-]*(?: \w[\w.'’&-]*){0,3}[/)]?)"
 _DASH = r" *(?:--|[-–—]) +"
+_DATELINE_START = re.compile(rf"{_PLACE}[.,]")
 DATELINE_FORMS: dict[str, re.Pattern[str]] = {
     "sputnik": re.compile(rf"{_PLACE}, *{_DATELINE_DATE}{_DASH}{_AGENCY}(?:, *[^.,]{{1,60}})?\. +"),
     "wire": re.compile(
@@ -333,7 +337,7 @@ def _take_date_line(line: str, out: _Layout, source: str) -> bool:
 
 def _take_author(line: str, out: _Layout) -> bool:
     """Recognise `Автор: …` / `Дайындаған: …`; the first one fills `author`."""
-    if len(line) > MAX_AUTHOR_CHARS + 30:  # room for the label
+    if len(line) > MAX_AUTHOR_CHARS + 30 or line[:1] not in _AUTHOR_FIRST:
         return False
     plain = line.replace("*", "").strip("_ ") if line[:1] in "*_" else line
     m = _AUTHOR.fullmatch(plain)
@@ -432,6 +436,8 @@ def _read_dateline(out: _Layout) -> None:
     if not out.paragraphs:
         return
     first = out.paragraphs[0]
+    if _DATELINE_START.match(first) is None:
+        return
     for pattern in DATELINE_FORMS.values():
         m = pattern.match(first)
         if m is None:
