@@ -671,3 +671,54 @@ def test_date_line_after_a_photo_line_above_the_title() -> None:
         "date_title",
     )
     assert article.paragraphs == PARAGRAPHS_RU
+
+
+# --- what already generalised stays --------------------------------------------------------------
+
+
+def test_russian_page_with_abbreviated_month_time_and_no_break_space_thousands() -> None:
+    text = "\n".join(
+        [
+            "Экономика • 5 мар. 2026 | 10:00",
+            "Бюджет утвержден",
+            "12\u00a0345 просмотров",
+            "4 мин чтения",
+            "Автор: Иван Петров",
+            *PARAGRAPHS_RU,
+        ]
+    )
+    article = _article(text)
+    assert (article.section, article.views, article.reading_minutes) == ("Экономика", 12345, 4)
+    assert (article.published_date, article.published_at) == (
+        date(2026, 3, 5),
+        _at(2026, 3, 5, 10, 0),
+    )
+    assert (article.author, article.layout) == ("Иван Петров", "page")
+    assert article.paragraphs == PARAGRAPHS_RU
+
+
+def test_kazakh_code_page_article_with_a_date_line_and_a_dateline() -> None:
+    text = "\n".join(
+        [
+            "Бюджет мақұлданды",
+            "Жарияланды: 5 наурыз 2026, 10:15",
+            "Астана. ҚазАқпарат - " + PARAGRAPHS_KK[0],
+            PARAGRAPHS_KK[1],
+            "Дайындаған: Айгүл Сейітова",
+        ]
+    )
+    article = parse_article("families/kz1048.txt", text.encode("kz1048"))
+    assert isinstance(article, Article)
+    assert article.source_encoding in {"kz1048", "ptcp154"}
+    assert (article.published_date, article.published_at, article.date_source) == (
+        date(2026, 3, 5),
+        _at(2026, 3, 5, 10, 15),
+        "below_title",
+    )
+    assert (article.dateline_place, article.agency, article.layout) == (
+        "Астана",
+        "ҚазАқпарат",
+        "wire",
+    )
+    assert (article.author, article.language) == ("Айгүл Сейітова", "kk")
+    assert article.paragraphs == PARAGRAPHS_KK
