@@ -108,12 +108,15 @@ _READING_LABEL = re.compile(r"(?i:оқу үшін|оқу|на чтение|чт�
 # Possessive quantifiers: a word is never given back letter by letter when no `.` follows it.
 _PLACE_WORD = rf"[{_UPPER}][\w'’]++(?:-[\w'’]++)*+"
 _PLACE = rf"(?P<place>{_PLACE_WORD}(?: {_PLACE_WORD}){{0,2}})"
+# Words are bounded (a month word with its suffix is at most 16 letters, an agency's words 40
+# characters): unbounded, a failed match would retry the rest of a long paragraph from every
+# letter of the word, which is quadratic.
 _DATELINE_DATE = (
-    r"(?P<date>\d{1,2}[ -][^\W\d_]{3,}\.?(?: \d{4}(?: ?(?:г\.|г|года|ж\.|ж|жылы))?)?"
+    r"(?P<date>\d{1,2}[ -][^\W\d_]{3,16}\.?(?: \d{4}(?: ?(?:г\.|г|года|ж\.|ж|жылы))?)?"
     r"|\d{1,2}\.\d{1,2}\.\d{4}(?: ?(?:г\.|ж\.))?"
-    r"|\d{4} (?:жылғы|ж\.) \d{1,2}[ -][^\W\d_]{3,})"
+    r"|\d{4} (?:жылғы|ж\.) \d{1,2}[ -][^\W\d_]{3,16})"
 )
-_AGENCY = r"(?P<agency>[/(]?[^\W\d_][\w.'’&-]*(?: \w[\w.'’&-]*){0,3}[/)]?)"
+_AGENCY = r"(?P<agency>[/(]?[^\W\d_][\w.'’&-]{0,40}(?: \w[\w.'’&-]{0,40}){0,3}[/)]?)"
 _DASH = r" *(?:--|[-–—]) +"
 _DATELINE_START = re.compile(rf"{_PLACE}[.,]")
 DATELINE_FORMS: dict[str, re.Pattern[str]] = {
@@ -289,7 +292,7 @@ def _read_first_line(line: str, out: _Layout) -> int:
         out.title = _clean_title(m["title"] or "") or None
         out.layout = "header"
         return 1
-    if (m := _BYLINE.fullmatch(line)) and len(line) <= 120:
+    if len(line) <= 120 and (m := _BYLINE.fullmatch(line)):
         found = find_date(m["date"])
         if found is not None and found.updated:
             found = None

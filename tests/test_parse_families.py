@@ -5,6 +5,7 @@ Every line here is written the way a Kazakh or Russian portal or agency prints i
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -722,3 +723,17 @@ def test_kazakh_code_page_article_with_a_date_line_and_a_dateline() -> None:
     )
     assert (article.author, article.language) == ("Айгүл Сейітова", "kk")
     assert article.paragraphs == PARAGRAPHS_KK
+
+
+@pytest.mark.parametrize(
+    "start", ["Астана. 5 ", "Астана, 5 ", "Астана. 5 марта. ", "Астана. ", "Экономика • 5 "]
+)
+def test_a_long_line_that_opens_like_a_dateline_or_byline_is_read_in_linear_time(
+    start: str,
+) -> None:
+    line = start + "Ә" * 200_000
+    started = time.perf_counter()
+    article = _article(f"Тақырып\n{line}")
+    assert time.perf_counter() - started < 2.0
+    assert article.paragraphs == [line]
+    assert (article.dateline_place, article.agency, article.author) == (None, None, None)
