@@ -154,7 +154,8 @@ DATE_FORMS: dict[str, str] = {
 }
 _LABEL = rf"(?:(?P<label>{_one_of(PUBLISHED_LABELS + UPDATED_LABELS)})\s*:?\s*(?:[-–—]\s+)?)?"
 _WEEKDAY = rf"(?:(?:{_one_of(WEEKDAYS)})\.?,?\s+)?"
-_CLOCK = r"(?:в\s+|сағ\.?\s*|сағат\s+|at\s+)?{h}(?P<{p}hour>\d{{1,2}}):(?P<{p}minute>\d{{2}})"
+# A clock time; `{p}` names its groups apart when it comes before the date.
+_CLOCK = r"(?:в\s+|сағ\.?\s*|сағат\s+|at\s+)?(?P<{p}hour>\d{{1,2}}):(?P<{p}minute>\d{{2}})"
 _SECONDS = r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,6}))?)?"
 _OFFSET = (
     r"(?:(?P<zulu>Z)|\s*\(?\s*(?P<offset>(?:UTC|GMT)\s*[+−-]\s*\d{1,2}(?::?\d{2})?"
@@ -162,8 +163,8 @@ _OFFSET = (
 )
 _SEPARATOR = r"(?:T|\s*[,|•·/–—-]?\s*)"
 _UPDATED_TAIL = rf"(?:\s*[(|,;/•·]?\s*(?:{_one_of(UPDATED_LABELS)})\b.*)?"
-_TIME_BEFORE = _CLOCK.format(h="", p="before_") + r"\s*[,|•·/–—-]?\s*"
-_TIME_AFTER = _CLOCK.format(h="", p="") + _SECONDS + _OFFSET
+_TIME_BEFORE = _CLOCK.format(p="before_") + r"\s*[,|•·/–—-]?\s*"
+_TIME_AFTER = _CLOCK.format(p="") + _SECONDS + _OFFSET
 
 # A date line reads: [label] [weekday] [time] date [time [offset]] [revision remark]. One pattern
 # reads what comes before the date; the date's first characters say which forms can follow.
