@@ -260,7 +260,7 @@ def read_layout(text: str) -> _Layout:
     i = 0
     if lines:
         i = _read_first_line(lines[0], out)
-    # Photo lines may precede the title in layout 2, date lines in layout `date_title`.
+    # Photo lines may precede the title, and so may date lines (layout `date_title`).
     while out.title is None and i < len(lines):
         if _take_photo(lines[i], out):
             i += 1
