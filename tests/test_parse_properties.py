@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsetl.language import warm_up
-from newsetl.parse import parse_article
+from newsetl.parse import doc_id_from_key, parse_article
 from newsetl.records import Article, Rejection
 
 SAMPLES = [
@@ -144,3 +144,9 @@ def test_truncated_samples_keep_their_title(index: int, cut: int) -> None:
     first_line_end = SAMPLES[index].find(b"\n", SAMPLES[index].find(clean.title.encode()))
     if isinstance(result, Article) and cut > first_line_end + 1 and index != 3:
         assert result.title == clean.title
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="ab.\\/ ä_-", max_size=30))
+def test_doc_id_is_the_path_stem(key: str) -> None:
+    assert doc_id_from_key(key) == PurePosixPath(key.replace("\\", "/")).stem
