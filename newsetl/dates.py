@@ -2,14 +2,21 @@
 
 Kazakh month names take case and possessive suffixes (наурызда, наурыздың, қаңтардағы), so they
 are matched by stem plus a short letter-only suffix; Russian month names come as a closed set of
-nominative, genitive and prepositional forms. Python's `strptime` cannot do either (it only knows
-the C/English locale names), hence the small hand-written tables.
+case forms and abbreviations. Python's `strptime` cannot do either (it only knows the C/English
+locale names), hence the small hand-written tables.
+
+`find_date` reads a whole date line as portals print it around a title: an optional label
+(`Дата публикации:`, `Жарияланды:`), an optional weekday, the date in one of the forms of
+`DATE_FORMS`, an optional time with an optional UTC offset (before or after the date), and an
+optional "updated" remark at the end. `published_at` turns what it found into a moment in time,
+or None when the text does not say enough to know it.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 
 KAZAKH_MONTHS: tuple[str, ...] = (
     "қаңтар",
@@ -26,42 +33,165 @@ KAZAKH_MONTHS: tuple[str, ...] = (
     "желтоқсан",
 )
 
-_RUSSIAN_STEMS: tuple[tuple[str, ...], ...] = (
-    ("январь", "января", "январе", "янв"),
-    ("февраль", "февраля", "феврале", "фев", "февр"),
-    ("март", "марта", "марте", "мар"),
-    ("апрель", "апреля", "апреле", "апр"),
-    ("май", "мая", "мае"),
-    ("июнь", "июня", "июне", "июн"),
-    ("июль", "июля", "июле", "июл"),
-    ("август", "августа", "августе", "авг"),
-    ("сентябрь", "сентября", "сентябре", "сен", "сент"),
-    ("октябрь", "октября", "октябре", "окт"),
-    ("ноябрь", "ноября", "ноябре", "ноя", "нояб"),
-    ("декабрь", "декабря", "декабре", "дек"),
+# Nominative of each Russian month and its usual abbreviations; the other case forms are built
+# from the nominative by `_russian_case_forms`.
+_RUSSIAN_NOMINATIVES: tuple[tuple[str, ...], ...] = (
+    ("январь", "янв"),
+    ("февраль", "фев", "февр"),
+    ("март", "мар"),
+    ("апрель", "апр"),
+    ("май",),
+    ("июнь", "июн"),
+    ("июль", "июл"),
+    ("август", "авг"),
+    ("сентябрь", "сен", "сент"),
+    ("октябрь", "окт"),
+    ("ноябрь", "ноя", "нояб"),
+    ("декабрь", "дек"),
 )
 
+
+def _russian_case_forms(nominative: str) -> tuple[str, ...]:
+    """январь -> января, январю, январём, январем, январе; март -> марта, марту, мартом, марте."""
+    if nominative.endswith(("ь", "й")):  # январь, май: soft stems
+        stem = nominative[:-1]
+        return (nominative, stem + "я", stem + "ю", stem + "ём", stem + "ем", stem + "е")
+    return (nominative, nominative + "а", nominative + "у", nominative + "ом", nominative + "е")
+
+
 RUSSIAN_MONTHS: dict[str, int] = {
-    form: number for number, forms in enumerate(_RUSSIAN_STEMS, start=1) for form in forms
+    form: number
+    for number, (nominative, *abbreviations) in enumerate(_RUSSIAN_NOMINATIVES, start=1)
+    for form in (*_russian_case_forms(nominative), *abbreviations)
 }
 
 # Kazakh suffixes are at most a few letters (-да, -дың, -дағы, -ында, -ының).
 _MAX_KAZAKH_SUFFIX = 6
 _KAZAKH_LETTERS = re.compile("[а-яёәғқңөұүһі]*")
 
-_TIME = r"(?:[,\s]+(?:в\s+|сағ\.?\s*)?\d{1,2}:\d{2}(?::\d{2})?)?"
-_YEAR_WORD = r"(?:\s*(?:г\.|г|года|год|ж\.|ж|жылы|жылғы))?"
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?\S*)?")
-_NUMERIC = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})" + _YEAR_WORD + _TIME)
-_DAY_MONTH_YEAR = re.compile(
-    r"(\d{1,2})\s+([^\W\d_]+)\.?,?\s+(\d{4})" + _YEAR_WORD + r"\.?" + _TIME
+# Kazakhstan has had one time zone, UTC+5, since 1 March 2024 (00:00 local). Before that the
+# east (Astana, Almaty) kept UTC+6 and the west UTC+5, so a time written without an offset
+# cannot be placed in time without knowing where the newsroom was.
+ALMATY = timezone(timedelta(hours=5), "Asia/Almaty")
+ONE_ZONE_SINCE = date(2024, 3, 1)
+
+# A date line is short; longer lines are paragraphs and are not scanned at all.
+MAX_DATE_LINE_CHARS = 120
+
+# Labels before a publication date, and labels of a later revision, whose date is not the
+# publication date. Matched without regard to case.
+PUBLISHED_LABELS: tuple[str, ...] = (
+    "дата публикации",
+    "дата",
+    "опубликовано",
+    "опубликована",
+    "опубликован",
+    "жарияланды",
+    "жарияланған",
+    "жарияланған күні",
+    "жарияланған уақыты",
+    "жарияланым күні",
+    "күні",
+    "published",
+    "date",
 )
-_YEAR_DAY_MONTH = re.compile(r"(\d{4})" + _YEAR_WORD + r"\s+(\d{1,2})\s+([^\W\d_]+)" + _TIME)
-_DAY_MONTH = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\.?")
+UPDATED_LABELS: tuple[str, ...] = (
+    "дата обновления",
+    "обновлено",
+    "обновлена",
+    "изменено",
+    "жаңартылды",
+    "жаңартылған",
+    "жаңартылған уақыты",
+    "updated",
+)
+WEEKDAYS: tuple[str, ...] = (
+    "понедельник",
+    "вторник",
+    "среда",
+    "четверг",
+    "пятница",
+    "суббота",
+    "воскресенье",
+    "пн",
+    "вт",
+    "ср",
+    "чт",
+    "пт",
+    "сб",
+    "вс",
+    "дүйсенбі",
+    "сейсенбі",
+    "сәрсенбі",
+    "бейсенбі",
+    "жұма",
+    "сенбі",
+    "жексенбі",
+)
+
+
+def _one_of(words: tuple[str, ...]) -> str:
+    """A regex alternation, longest first so that `дата публикации` wins over `дата`."""
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+_YEAR_WORD = r"(?:\s*(?:г\.|г|года|год|ж\.|ж|жылы|жылғы|жылдың|жыл))?"
+_MONTH_WORD = r"(?P<word>[^\W\d_]{3,16})\.?"  # a month with a Kazakh suffix: at most 16 letters
+# The date itself; each form names its parts day, month (a number) or word (a month name), year.
+DATE_FORMS: dict[str, str] = {
+    "iso": r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})",  # 2026-03-05
+    "numeric": r"(?P<day>\d{1,2})[./-](?P<month>\d{1,2})[./-](?P<year>\d{4})" + _YEAR_WORD,
+    "year_first": r"(?P<year>\d{4})[./](?P<month>\d{1,2})[./](?P<day>\d{1,2})",  # 2026.03.05
+    "day_month_year": (  # 5 марта 2026 г., 26 Наурыз, 2024, 26-наурыз 2024 ж.
+        r"(?P<day>\d{1,2})(?:-|\s+)" + _MONTH_WORD + r",?\s+(?P<year>\d{4})" + _YEAR_WORD
+    ),
+    "year_day_month": (  # 2024 жылғы 26 наурыз, 2024 ж. 26-наурызда
+        r"(?P<year>\d{4})" + _YEAR_WORD + r",?\s+(?P<day>\d{1,2})(?:-|\s+)" + _MONTH_WORD
+    ),
+    "month_day_year": (  # Наурыз 26, 2024
+        _MONTH_WORD + r"\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})" + _YEAR_WORD
+    ),
+}
+_LABEL = rf"(?:(?P<label>{_one_of(PUBLISHED_LABELS + UPDATED_LABELS)})\s*:?\s*(?:[-–—]\s+)?)?"
+_WEEKDAY = rf"(?:(?:{_one_of(WEEKDAYS)})\.?,?\s+)?"
+# A clock time; `{p}` names its groups apart when it comes before the date.
+_CLOCK = r"(?:в\s+|сағ\.?\s*|сағат\s+|at\s+)?(?P<{p}hour>\d{{1,2}}):(?P<{p}minute>\d{{2}})"
+_SECONDS = r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,6}))?)?"
+_OFFSET = (
+    r"(?:(?P<zulu>Z)|\s*\(?\s*(?P<offset>(?:UTC|GMT)\s*[+−-]\s*\d{1,2}(?::?\d{2})?"
+    r"|[+−-]\d{2}:?\d{2}|UTC|GMT)\s*\)?)?"
+)
+_SEPARATOR = r"(?:T|\s*[,|•·/–—-]?\s*)"
+_UPDATED_TAIL = rf"(?:\s*[(|,;/•·]?\s*(?:{_one_of(UPDATED_LABELS)})\b.*)?"
+_TIME_BEFORE = _CLOCK.format(p="before_") + r"\s*[,|•·/–—-]?\s*"
+_TIME_AFTER = _CLOCK.format(p="") + _SECONDS + _OFFSET
+
+# A date line reads: [label] [weekday] [time] date [time [offset]] [revision remark]. One pattern
+# reads what comes before the date; the date's first characters say which forms can follow.
+_BEFORE_DATE = re.compile(rf"{_LABEL}{_WEEKDAY}(?:{_TIME_BEFORE})?", re.IGNORECASE)
+_FORMS: dict[str, re.Pattern[str]] = {
+    name: re.compile(rf"{form}(?:{_SEPARATOR}{_TIME_AFTER})?\.?{_UPDATED_TAIL}", re.IGNORECASE)
+    for name, form in DATE_FORMS.items()
+}
+_FROM_YEAR = (_FORMS["iso"], _FORMS["year_first"], _FORMS["year_day_month"])
+_FROM_DAY = (_FORMS["numeric"], _FORMS["day_month_year"])
+_FROM_MONTH = (_FORMS["month_day_year"],)
+_DAY_MONTH = re.compile(r"(\d{1,2})(?:-|\s+)([^\W\d_]+)\.?")
+_HAS_DIGIT = re.compile(r"\d")
+_UPDATED = frozenset(UPDATED_LABELS)
+
+
+class FoundDate(NamedTuple):
+    """A date read from text, with the time and UTC offset when the text gives them."""
+
+    date: date
+    time: time | None = None
+    offset: timedelta | None = None
+    updated: bool = False  # the line dates a revision (`Обновлено: …`), not the publication
 
 
 def month_from_word(word: str) -> int | None:
-    """Month number for a Kazakh (any suffix) or Russian (nominative/genitive) month word."""
+    """Month number for a Kazakh (any suffix) or Russian (any case, abbreviated) month word."""
     lower = word.lower().rstrip(".")
     number = RUSSIAN_MONTHS.get(lower)
     if number is not None:
@@ -82,23 +212,105 @@ def make_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
+def find_date(text: str) -> FoundDate | None:
+    """Read `text` as one date line (all of it, not a date inside a sentence); None otherwise.
+
+    `Дата публикации: 05.03.2026, 10:15`, `12 февраля 2026, 16:40`, `2024 жылғы 26 наурыз,
+    14:30`, `*5 наурыз 2026*`, `16:40 12.02.2026 (обновлено: 17:02 12.02.2026)`,
+    `2026-03-05T10:15:00+05:00`. An impossible date gives None; an impossible time or offset
+    is dropped and the date kept.
+    """
+    text = text.strip()
+    if "*" in text or text[:1] == "_" or text[-1:] == "_":  # markdown emphasis
+        text = text.replace("*", "").strip("_ ")
+    if not text or len(text) > MAX_DATE_LINE_CHARS or _HAS_DIGIT.search(text) is None:
+        return None
+    # A line that opens with a number has no label or weekday; skip that pattern unless the
+    # number is a time (`16:40 12.02.2026`).
+    before = None if text[0].isdigit() and ":" not in text[1:3] else _BEFORE_DATE.match(text)
+    rest = text[before.end() :] if before is not None else text
+    if rest[:4].isdigit():
+        forms = _FROM_YEAR
+    elif rest[:1].isdigit():
+        forms = _FROM_DAY
+    else:
+        forms = _FROM_MONTH
+    for pattern in forms:
+        m = pattern.fullmatch(rest)
+        if m is not None:
+            return _found(before, m)
+    return None
+
+
+def _found(before: re.Match[str] | None, m: re.Match[str]) -> FoundDate | None:
+    word = m["word"] if "word" in m.re.groupindex else None
+    month = month_from_word(word) if word else int(m["month"])
+    if month is None:
+        return None
+    found = make_date(int(m["year"]), month, int(m["day"]))
+    if found is None:
+        return None
+    clock = None
+    offset = None
+    if m["hour"] is not None:
+        second = int(m["second"]) if m["second"] else 0
+        micro = int(m["fraction"].ljust(6, "0")) if m["fraction"] else 0
+        clock = _make_time(int(m["hour"]), int(m["minute"]), second, micro)
+        offset = timedelta(0) if m["zulu"] else _offset(m["offset"])
+    elif before is not None and before["before_hour"] is not None:
+        clock = _make_time(int(before["before_hour"]), int(before["before_minute"]))
+    label = before["label"] if before is not None else None
+    updated = label is not None and " ".join(label.casefold().split()) in _UPDATED
+    return FoundDate(found, clock, offset if clock is not None else None, updated)
+
+
+def _make_time(hour: int, minute: int, second: int = 0, micro: int = 0) -> time | None:
+    try:
+        return time(hour, minute, second, micro)
+    except ValueError:
+        return None
+
+
+def _offset(written: str | None) -> timedelta | None:
+    """`+05:00`, `+0500`, `UTC+5`, `GMT+6` or `UTC` -> the offset; None if absent or beyond
+    ±14 hours."""
+    if written is None:
+        return None
+    text = written.upper().replace("−", "-").replace(" ", "")
+    text = text.removeprefix("UTC").removeprefix("GMT")
+    if not text:
+        return timedelta(0)
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = (digits, "0") if len(digits) <= 2 else (digits[:-2], digits[-2:])
+    delta = timedelta(hours=int(hours), minutes=int(minutes))
+    if delta > timedelta(hours=14) or int(minutes) >= 60:
+        return None
+    return sign * delta
+
+
+def published_at(found: FoundDate) -> datetime | None:
+    """The moment `found` names, timezone-aware; None without a time.
+
+    An offset in the text wins. Without one, the time is Kazakhstan's (UTC+5) from 1 March 2024,
+    when the country moved to one time zone; before that it could be UTC+6 or UTC+5 depending
+    on the newsroom, so the moment stays None rather than a guess (the date is kept).
+    """
+    if found.time is None:
+        return None
+    if found.offset is not None:
+        return datetime.combine(found.date, found.time, timezone(found.offset))
+    if found.date >= ONE_ZONE_SINCE:
+        return datetime.combine(found.date, found.time, ALMATY)
+    return None
+
+
 def parse_date(text: str) -> date | None:
     """Parse a whole date string: ISO, DD.MM.YYYY, `26 Наурыз, 2024`, `5 марта 2026 г.`,
-    `2024 жылғы 26 наурыз`. Returns None for anything else or for impossible dates."""
-    text = text.strip()
-    if not text or len(text) > 64:
-        return None
-    if m := _ISO.fullmatch(text):
-        return make_date(int(m[1]), int(m[2]), int(m[3]))
-    if m := _NUMERIC.fullmatch(text):
-        return make_date(int(m[3]), int(m[2]), int(m[1]))
-    if m := _DAY_MONTH_YEAR.fullmatch(text):
-        month = month_from_word(m[2])
-        return make_date(int(m[3]), month, int(m[1])) if month else None
-    if m := _YEAR_DAY_MONTH.fullmatch(text):
-        month = month_from_word(m[3])
-        return make_date(int(m[1]), month, int(m[2])) if month else None
-    return None
+    `2024 жылғы 26 наурыз`, with or without a time. None for anything else, for impossible
+    dates and for a revision date (`Обновлено: …`)."""
+    found = find_date(text)
+    return found.date if found is not None and not found.updated else None
 
 
 def parse_day_month(text: str) -> tuple[int, int] | None:

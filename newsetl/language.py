@@ -6,10 +6,19 @@ into kk/ru. Detection runs on a bounded prefix (title plus the start of the body
 grows with the text (measured ~0.5 us per character for Russian, less for Kazakh, whose own
 letters let lingua rule the other languages out early), and 60 characters of any sample
 paragraph already tell Kazakh from Russian.
+
+lingua knows Kazakh only in Cyrillic. Kazakh in the Latin alphabet (the 2018 alphabet with
+acute accents, the 2021 one with diacritics) is recognised by its letters first: several of
+the letters only Kazakh Latin uses, and none of the letters and English words it never uses
+(c, w, x, th, Turkish ç, Azerbaijani ə, "the", "and"...). Such text is then transliterated to
+Cyrillic with that alphabet's table and lingua confirms it is Kazakh; its confidence is the one
+reported. Letters alone would take Turkish for Kazakh; lingua alone, restricted to three
+languages, calls any transliterated Turkic or accented text Kazakh.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -25,6 +34,41 @@ PREFIX_CHARS = 200
 MIN_LETTERS = 4
 # lingua's confidence values over LANGUAGES sum to 1; below this the top language is a guess.
 MIN_CONFIDENCE = 0.7
+
+# Letters of Kazakh Latin that neither English nor Russian transliteration uses (with `ı`, which
+# both Kazakh alphabets use, and `q` not before `u`, which stands for қ).
+KAZAKH_LATIN_2021 = "äğñöşūü"
+KAZAKH_LATIN_2018 = "áǵńóúý"
+# At least this many such letters, and this share of the Latin letters (Kazakh text has 10-20%).
+MIN_KAZAKH_LATIN_LETTERS = 3
+MIN_KAZAKH_LATIN_SHARE = 0.08
+_KAZAKH_LATIN = KAZAKH_LATIN_2021 + KAZAKH_LATIN_2018
+# Case-sensitive: with IGNORECASE `ı` would match every I.
+_ANY_KAZAKH_LATIN = re.compile(f"[{_KAZAKH_LATIN}{_KAZAKH_LATIN.upper()}ı]")
+_LATIN_LETTER = re.compile(f"[a-z{KAZAKH_LATIN_2021}{KAZAKH_LATIN_2018}ı]", re.IGNORECASE)
+_CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
+_Q = re.compile("q(?!u)", re.IGNORECASE)
+# What Kazakh Latin never writes: c, w, x, th, other languages' accented letters, English words.
+_NOT_KAZAKH_LATIN = re.compile(
+    r"[cwxçéèêëàâîïôûÿœæßøåəłąęśżźćňřčšžõãíìʻ]|th"
+    r"|\b(?:the|and|of|in|to|for|with|from|by|was|were|has|have|said)\b",
+    re.IGNORECASE,
+)
+# Latin -> Cyrillic, for lingua. The two alphabets differ in their vowels: 2018 writes і as i,
+# и/й as ı and у as ý; 2021 writes і as ı and и/й as i; both write ы as y.
+_TO_CYRILLIC_COMMON = {
+    "a": "а", "b": "б", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х", "j": "ж", "k": "к",
+    "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "q": "қ", "r": "р", "s": "с", "t": "т",
+    "v": "в", "y": "ы", "z": "з",
+}  # fmt: skip
+_TO_CYRILLIC_2021 = str.maketrans(
+    {**_TO_CYRILLIC_COMMON, "ä": "ә", "ğ": "ғ", "ı": "і", "i": "и", "ñ": "ң", "ö": "ө", "ş": "ш",
+     "u": "у", "ū": "ұ", "ü": "ү"}
+)  # fmt: skip
+_TO_CYRILLIC_2018 = str.maketrans(
+    {**_TO_CYRILLIC_COMMON, "á": "ә", "ǵ": "ғ", "i": "і", "ı": "и", "ń": "ң", "ó": "ө", "u": "ұ",
+     "ú": "ү", "ý": "у"}
+)  # fmt: skip
 
 _lock = threading.Lock()
 _instance: LanguageDetector | None = None
@@ -59,13 +103,42 @@ def detect_language(text: str, limit: int = PREFIX_CHARS) -> tuple[str | None, f
     prefix = bounded_prefix(text, limit)
     if not _has_letters(prefix, MIN_LETTERS):
         return None, 0.0
-    values = _detector().compute_language_confidence_values(prefix)
+    language, confidence = _lingua(prefix)
+    # Kazakh in Latin letters reads as English (or nothing) to lingua; only then look closer.
+    if language in (None, "en") and _ANY_KAZAKH_LATIN.search(prefix):
+        cyrillic = kazakh_latin_to_cyrillic(prefix)
+        if cyrillic is not None and (found := _lingua(cyrillic))[0] == "kk":
+            return found
+    return language, confidence
+
+
+def _lingua(text: str) -> tuple[str | None, float]:
+    values = _detector().compute_language_confidence_values(text)
     if not values:
         return None, 0.0
     top = values[0]
     if top.value < MIN_CONFIDENCE:
         return None, 0.0
     return top.language.iso_code_639_1.name.lower(), round(top.value, 4)
+
+
+def kazakh_latin_to_cyrillic(text: str) -> str | None:
+    """`text` in Cyrillic letters if its letters say it is Kazakh in the 2018 or 2021 Latin
+    alphabet, else None. For telling the language only: the spelling is approximate."""
+    latin = len(_LATIN_LETTER.findall(text))
+    if latin <= len(_CYRILLIC_LETTER.findall(text)):
+        return None
+    lower = text.replace("İ", "i").lower()
+    marks_2021 = sum(map(lower.count, KAZAKH_LATIN_2021))
+    marks_2018 = sum(map(lower.count, KAZAKH_LATIN_2018))
+    marks = max(marks_2021, marks_2018) + lower.count("ı") + len(_Q.findall(lower))
+    if marks < MIN_KAZAKH_LATIN_LETTERS or marks < MIN_KAZAKH_LATIN_SHARE * latin:
+        return None
+    if len(_NOT_KAZAKH_LATIN.findall(lower)) * 8 > marks:
+        return None
+    if marks_2018 > marks_2021:
+        return lower.replace("sh", "ш").replace("ch", "ч").translate(_TO_CYRILLIC_2018)
+    return lower.translate(_TO_CYRILLIC_2021)
 
 
 def _has_letters(text: str, needed: int) -> bool:

@@ -6,7 +6,7 @@ Both are plain data so they cross process boundaries (Dask workers, process pool
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(slots=True)
@@ -18,8 +18,14 @@ class Article:
     title: str | None
     body: str
     paragraphs: list[str]
+    author: str | None = None
     published_date: date | None = None
-    date_source: str = "none"  # header | byline | dateline | none
+    # The moment of publication, timezone-aware; None without a time (see dates.published_at).
+    published_at: datetime | None = None
+    # header | byline | above_title | below_title | dateline | none
+    date_source: str = "none"
+    # header | title | title_date | date_title | page | wire | none (see parse.py)
+    layout: str = "none"
     language: str | None = None  # ISO 639-1, None when undetermined
     language_confidence: float = 0.0
     section: str | None = None

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from newsetl.dates import infer_year, month_from_word, parse_date, parse_day_month
+from newsetl.dates import (
+    FoundDate,
+    find_date,
+    infer_year,
+    month_from_word,
+    parse_date,
+    parse_day_month,
+    published_at,
+)
 
 KAZAKH = [
     "қаңтар",
@@ -190,3 +198,93 @@ def test_year_inference_without_reference_or_possible_date() -> None:
     assert infer_year(5, 3, None) is None
     assert infer_year(29, 2, date(2022, 7, 1)) is None  # 2021-2023 have no 29 February
     assert infer_year(31, 4, date(2026, 4, 1)) is None
+
+
+RUSSIAN_OTHER_CASES = [
+    ("январю", 1),
+    ("январём", 1),
+    ("январем", 1),
+    ("феврале", 2),
+    ("марту", 3),
+    ("мартом", 3),
+    ("маю", 5),
+    ("маем", 5),
+    ("июнем", 6),
+    ("августу", 8),
+    ("сентябре", 9),
+    ("октябрём", 10),
+    ("ноябрю", 11),
+    ("декабре", 12),
+]
+RUSSIAN_ABBREVIATIONS = [
+    ("янв", 1),
+    ("фев.", 2),
+    ("февр.", 2),
+    ("мар", 3),
+    ("апр.", 4),
+    ("июн", 6),
+    ("июл.", 7),
+    ("авг", 8),
+    ("сент.", 9),
+    ("окт", 10),
+    ("нояб.", 11),
+    ("дек", 12),
+]
+
+
+@pytest.mark.parametrize(("word", "number"), RUSSIAN_OTHER_CASES + RUSSIAN_ABBREVIATIONS)
+def test_russian_other_cases_and_abbreviations(word: str, number: int) -> None:
+    assert month_from_word(word) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "clock", "offset"),
+    [
+        ("05.03.2026, 10:15", time(10, 15), None),
+        ("05.03.2026 10:15:30", time(10, 15, 30), None),
+        ("2026-03-05T10:15:00.250+05:00", time(10, 15, 0, 250000), timedelta(hours=5)),
+        ("2026-03-05T10:15:00+0600", time(10, 15), timedelta(hours=6)),
+        ("2026-03-05T05:15:00Z", time(5, 15), timedelta(0)),
+        ("5 марта 2026, 10:15 (GMT+6)", time(10, 15), timedelta(hours=6)),
+        ("5 марта 2026, 10:15 UTC", time(10, 15), timedelta(0)),
+        ("5 марта 2026, 10:15 −03:00", time(10, 15), timedelta(hours=-3)),
+        ("5 марта 2026, 10:15 UTC+15", time(10, 15), None),  # no such offset
+        ("5 марта 2026", None, None),
+    ],
+)
+def test_find_date_time_and_offset(text: str, clock: time | None, offset: timedelta | None) -> None:
+    found = find_date(text)
+    assert found is not None
+    assert (found.date, found.time, found.offset) == (date(2026, 3, 5), clock, offset)
+
+
+@pytest.mark.parametrize(
+    ("found", "expected"),
+    [
+        (FoundDate(date(2026, 3, 5)), None),  # no time, no moment
+        (FoundDate(date(2026, 3, 5), time(10, 15)), datetime(2026, 3, 5, 5, 15, tzinfo=UTC)),
+        (FoundDate(date(2024, 3, 1), time(0, 0)), datetime(2024, 2, 29, 19, 0, tzinfo=UTC)),
+        (FoundDate(date(2024, 2, 29), time(23, 0)), None),  # UTC+6 or UTC+5: unknown
+        (FoundDate(date(2019, 5, 1), time(12, 0)), None),
+        (
+            FoundDate(date(2019, 5, 1), time(12, 0), timedelta(hours=6)),
+            datetime(2019, 5, 1, 6, 0, tzinfo=UTC),
+        ),
+    ],
+)
+def test_published_at(found: FoundDate, expected: datetime | None) -> None:
+    moment = published_at(found)
+    assert moment == expected
+    assert moment is None or moment.utcoffset() is not None
+
+
+def test_a_revision_date_is_not_a_publication_date() -> None:
+    found = find_date("Обновлено: 06.03.2026, 09:00")
+    assert found is not None and found.updated
+    assert parse_date("Обновлено: 06.03.2026, 09:00") is None
+    assert parse_date("Опубликовано: 05.03.2026 | Обновлено: 06.03.2026") == date(2026, 3, 5)
+
+
+def test_long_lines_are_not_scanned() -> None:
+    assert find_date("05.03.2026 " + "x" * 200) is None
+    assert find_date("Дата публикации: " + " " * 200 + "05.03.2026") is None

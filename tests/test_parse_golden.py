@@ -17,6 +17,7 @@ SAMPLES = {path.name[:3]: path for path in sorted(SAMPLE_DIR.glob("*.txt"))}
 
 GOLDEN: dict[str, dict[str, Any]] = {
     "000": {
+        "layout": "header",
         "title_starts": "Алжирдің Коммуникация министрі",
         "published_date": date(2026, 1, 8),
         "date_source": "header",
@@ -34,6 +35,7 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "mixed_script_tokens": [],
     },
     "001": {
+        "layout": "title",
         "title_starts": "Доха форумы: Қазақстан",
         "published_date": None,
         "date_source": "none",
@@ -51,6 +53,7 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "mixed_script_tokens": [],
     },
     "002": {
+        "layout": "header",
         "title_starts": "Лондонда Орталық Азия елдері",
         "published_date": date(2026, 2, 28),
         "date_source": "header",
@@ -68,6 +71,7 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "mixed_script_tokens": ["CІМ"],
     },
     "003": {
+        "layout": "page",
         "title_starts": "Мәулен Әшімбаев АҚШ Конгресі",
         "published_date": date(2024, 3, 26),
         "date_source": "byline",
@@ -85,6 +89,7 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "mixed_script_tokens": [],
     },
     "004": {
+        "layout": "wire",
         "title_starts": "МИД: Встречи с дипломатами",
         "published_date": date(2026, 3, 6),
         "date_source": "header",
@@ -145,6 +150,9 @@ def test_golden_values(prefix: str) -> None:
         assert getattr(article, name) == expected[name], name
     assert article.agency == expected["agency"]
     assert article.mixed_script_tokens == expected["mixed_script_tokens"]
+    assert article.layout == expected["layout"]
+    # No sample has an author line or a time of publication.
+    assert (article.author, article.published_at) == (None, None)
 
 
 @pytest.mark.parametrize("prefix", sorted(GOLDEN))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsetl.language import warm_up
-from newsetl.parse import parse_article
+from newsetl.parse import doc_id_from_key, parse_article
 from newsetl.records import Article, Rejection
 
 SAMPLES = [
@@ -17,7 +17,8 @@ SAMPLES = [
     for p in sorted((Path(__file__).resolve().parents[1] / "data" / "sample").glob("*.txt"))
 ]
 STATUSES = {"binary", "undecodable", "empty", "whitespace"}
-DATE_SOURCES = {"header", "byline", "dateline", "none"}
+DATE_SOURCES = {"header", "byline", "above_title", "below_title", "dateline", "none"}
+LAYOUTS = {"header", "title", "title_date", "date_title", "page", "wire", "none"}
 PROFILE = settings(
     max_examples=300,
     deadline=None,
@@ -49,6 +50,16 @@ def check(raw: bytes, key: str = "prop/sample.txt") -> Article | Rejection:
     assert result.title is None or (result.title and "\n" not in result.title)
     assert result.date_source in DATE_SOURCES
     assert (result.published_date is None) == (result.date_source == "none")
+    assert result.published_at is None or (
+        result.published_at.tzinfo is not None
+        and result.published_at.date() == result.published_date
+    )
+    assert result.layout in LAYOUTS
+    if result.layout in {"title", "title_date"}:
+        assert result.title is not None
+    if result.layout == "none":
+        assert result.title is None
+    assert result.author is None or (result.author and "\n" not in result.author)
     assert result.language in {None, "kk", "ru", "en"}
     assert 0.0 <= result.language_confidence <= 1.0
     assert (result.language is None) == (result.language_confidence == 0.0)
@@ -133,3 +144,9 @@ def test_truncated_samples_keep_their_title(index: int, cut: int) -> None:
     first_line_end = SAMPLES[index].find(b"\n", SAMPLES[index].find(clean.title.encode()))
     if isinstance(result, Article) and cut > first_line_end + 1 and index != 3:
         assert result.title == clean.title
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="ab.\\/ ä_-", max_size=30))
+def test_doc_id_is_the_path_stem(key: str) -> None:
+    assert doc_id_from_key(key) == PurePosixPath(key.replace("\\", "/")).stem

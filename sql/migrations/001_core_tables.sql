@@ -8,7 +8,7 @@ CREATE TABLE articles (
     title               VARCHAR,
     published_date      DATE,
     published_at        TIMESTAMPTZ,          -- date and time, when the article gives a time
-    date_source         VARCHAR NOT NULL,     -- header | byline | dateline | none
+    date_source         VARCHAR NOT NULL,     -- header | byline | above_title | below_title | dateline | none
     language            VARCHAR,              -- ISO 639-1
     language_confidence DOUBLE,
     section             VARCHAR,
