@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +44,8 @@ def exclusive_run(settings: Settings, run_id: str) -> Iterator[Path]:
             yield stage_dir
         finally:
             shutil.rmtree(stage_dir, ignore_errors=True)
+            with suppress(OSError):
+                stage_dir.parent.rmdir()  # only when no other run stages there
 
 
 def process_plan(

@@ -91,7 +91,8 @@ def _index(con: duckdb.DuckDBPyConnection) -> int:
         try:
             con.execute(
                 f"INSERT INTO {warehouse.INTERNAL}.search_docs BY NAME "
-                "SELECT hash(key) AS doc, key, lang, length FROM migrated_docs"
+                "SELECT hash(d.key) AS doc, d.key, d.lang, d.length, a.title, a.published_date, "
+                "a.language FROM migrated_docs AS d JOIN old.main.articles AS a USING (key)"
             )
             con.execute(
                 f"INSERT INTO {warehouse.INTERNAL}.search_postings BY NAME "

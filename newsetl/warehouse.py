@@ -160,14 +160,21 @@ def extension_path(name: str) -> Path:
 
 
 def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Load an extension without the network: install the packaged binary into DuckDB's extension
-    directory (so later sessions, the DuckDB CLI included, autoload it), then load it; where
-    that directory is not writable, load the packaged file directly."""
+    """Load an extension without the network: from DuckDB's extension directory when it is
+    installed there already, else install the packaged binary there first (so later sessions,
+    the DuckDB CLI included, autoload it); where that directory is not writable, load the
+    packaged file directly."""
     row = con.execute(
-        "SELECT loaded FROM duckdb_extensions() WHERE extension_name = ?", [name]
+        "SELECT loaded, installed FROM duckdb_extensions() WHERE extension_name = ?", [name]
     ).fetchone()
     if row and row[0]:
         return
+    if row and row[1]:
+        try:
+            con.execute(f"LOAD {name}")
+            return
+        except duckdb.Error:
+            pass  # installed for another build: install the packaged one over it
     path = extension_path(name)
     try:
         con.execute(f"INSTALL {quote(str(path))}")
@@ -511,9 +518,10 @@ def apply_run(
         relations[f"staged_{name}"] = staged(files, staged_schemas[name])
     bind(con, relations)
     run_id = run_ctx["run_id"][0]
+    postings = list(staged_files.get("postings", []))
     for attempt in range(COMMIT_ATTEMPTS):
         try:
-            expected = _apply_once(con, run_row, loaded, run_id)
+            expected = _apply_once(con, run_row, loaded, run_id, postings)
             break
         except duckdb.Error as exc:
             _retry_or_raise(exc, attempt)
@@ -536,7 +544,11 @@ def apply_run(
 
 
 def _apply_once(
-    con: duckdb.DuckDBPyConnection, run_row: pl.DataFrame, loaded: bool, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    run_row: pl.DataFrame,
+    loaded: bool,
+    run_id: str,
+    postings: list[Path],
 ) -> int:
     with transaction(con):
         expected = current_snapshot(con) + 1
@@ -548,6 +560,9 @@ def _apply_once(
             if con.execute("SELECT count(*) FROM gone").fetchone()[0]:
                 run_script(con, "load/mark_deleted.sql")
             run_script(con, "load/insert.sql")
+            for chunk in postings:
+                bind(con, {"chunk_postings": [chunk]})
+                run_script(con, "load/insert_postings.sql")
         run_script(con, "load/record_run.sql")
         commit_message(con, run_id, "ingest run")
     return expected

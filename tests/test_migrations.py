@@ -84,7 +84,7 @@ def test_a_new_lake_gets_every_migration(tmp_path: Path) -> None:
             con.execute(f"SELECT * FROM {view}").fetchall()
         # Search internals live in their own schema, not beside the documented tables.
         internal = {name for schema, name in objects(con, "table") if schema != "main"}
-        assert {"search_postings", "search_docs", "kk_suffixes"} <= internal
+        assert {"search_postings", "search_docs", "search_meta"} <= internal
         assert con.execute("SELECT count(*) FROM search_articles('министр')").fetchone() == (0,)
     finally:
         con.close()

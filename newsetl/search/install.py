@@ -1,32 +1,43 @@
-"""The query side of search in the lake: its tables (stopwords, Kazakh suffix chains) and macros,
-installed once and again whenever what they are built from changes."""
+"""The query side of search in the lake: its macros, with the stopwords and the Kazakh suffix
+tables written into them, installed once and again whenever what they are built from changes."""
 
 from __future__ import annotations
 
 import hashlib
-import json
+from string import Template
 
 import duckdb
-import polars as pl
 
 from newsetl.search import kazakh
 from newsetl.search.tokens import STOPWORDS
-from newsetl.warehouse import INTERNAL, sql_file
+from newsetl.warehouse import INTERNAL, quote, sql_file
 
 
-def _tables() -> dict[str, list[tuple]]:
-    return {
-        "search_stopwords": sorted((lang, w) for lang, ws in STOPWORDS.items() for w in ws),
-        "kk_suffixes": [tuple(row) for row in kazakh.suffix_rows()],
-        "kk_final": sorted(kazakh.FINAL_MAP.items()),
-        "kk_params": [(kazakh.MIN_STEM, "[" + "".join(sorted(kazakh.VOWELS)) + "]")],
-    }
+def _literal(words) -> str:
+    return "[" + ", ".join(quote(w) for w in sorted(words)) + "]"
+
+
+def macros_sql() -> str:
+    """sql/search/macros.sql with the tokeniser's tables written in."""
+    if set(kazakh.FINAL_MAP) & set(kazakh.FINAL_MAP.values()):
+        raise ValueError("a final-letter replacement must not be replaced in turn")
+    final = "r"
+    for letter, replacement in sorted(kazakh.FINAL_MAP.items()):
+        final = f"regexp_replace({final}, {quote(letter + '$')}, {quote(replacement)})"
+    return Template(sql_file("search/macros.sql")).substitute(
+        suffixes=_literal(kazakh.SUFFIXES),
+        max_suffix=kazakh.MAX_SUFFIX_LEN,
+        min_stem=kazakh.MIN_STEM,
+        vowels="[" + "".join(sorted(kazakh.VOWELS)) + "]",
+        final=final,
+        stopwords_ru=_literal(STOPWORDS["ru"]),
+        stopwords_kk=_literal(STOPWORDS["kk"]),
+    )
 
 
 def fingerprint() -> str:
-    """What the query side was built from: re-installed when this changes."""
-    payload = json.dumps([_tables(), sql_file("search/macros.sql")], ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """What the query side was built from: installed again when this changes."""
+    return hashlib.sha256(macros_sql().encode()).hexdigest()
 
 
 def installed(con: duckdb.DuckDBPyConnection) -> bool:
@@ -35,13 +46,7 @@ def installed(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def install(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill the query side's tables and (re)create the macros; the caller holds a transaction."""
-    for table, rows in {**_tables(), "search_meta": [(fingerprint(),)]}.items():
-        con.execute(f"DELETE FROM {INTERNAL}.{table}")
-        if rows:
-            con.register("search_rows", pl.DataFrame(rows, orient="row").to_arrow())
-            try:
-                con.execute(f"INSERT INTO {INTERNAL}.{table} SELECT * FROM search_rows")
-            finally:
-                con.unregister("search_rows")
-    con.execute(sql_file("search/macros.sql"))
+    """(Re)create the query macros; the caller holds a transaction."""
+    con.execute(macros_sql())
+    con.execute(f"DELETE FROM {INTERNAL}.search_meta")
+    con.execute(f"INSERT INTO {INTERNAL}.search_meta VALUES (?)", [fingerprint()])

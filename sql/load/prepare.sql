@@ -1,11 +1,11 @@
 -- One run's changes are applied inside a single transaction by newsetl.warehouse, as one
 -- DuckLake snapshot: prepare.sql, then replace.sql and mark_deleted.sql when they have work
 -- (a run that only brings new keys never deletes, so it cannot conflict with another writer),
--- then insert.sql and record_run.sql.
--- Bound relations: run_ctx(run_id, source (NULL for a quarantine retry: keys keep theirs), now), plan(key, etag, size, last_modified, change,
--- process), decisions(key, destination, reasons, warnings, content_sha256, source_encoding),
+-- then insert.sql, insert_postings.sql once per staged chunk, and record_run.sql.
+-- Bound relations: run_ctx(run_id, source (NULL for a quarantine retry: keys keep theirs), now),
+-- plan(key, etag, size, last_modified, change, process), decisions(key, destination, reasons, warnings, content_sha256, source_encoding),
 -- staged_articles, staged_paragraphs, staged_raw(key, raw), staged_search_docs(key, lang,
--- length), staged_postings(key, lang, term, tf), run_row, dq_rows.
+-- length), run_row, dq_rows.
 
 -- Keys this run writes that the warehouse holds already (from this source or any other): their
 -- old rows go first, so that every key stays unique in every table.

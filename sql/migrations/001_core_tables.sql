@@ -2,6 +2,9 @@
 -- data-quality outcomes. DuckLake enforces no keys: the load keeps `key` unique per table
 -- (paragraphs: key and position) by deleting a key's old rows before inserting its new ones.
 
+-- Parquet files compressed with zstd: text compresses about a third better than with snappy.
+CALL news.set_option('parquet_compression', 'zstd');
+
 CREATE TABLE articles (
     key                 VARCHAR NOT NULL,     -- object key in the source
     doc_id              VARCHAR NOT NULL,     -- file name without extension

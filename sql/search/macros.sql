@@ -2,9 +2,10 @@
 -- every indexed article, both languages in one query. A query is tokenised and stemmed exactly as
 -- newsetl.search indexed the articles: NFC, lowercased, combining marks and format characters
 -- removed, split on anything that is not a Unicode letter or digit, stopwords dropped; then each
--- word is looked up as a Russian term (Snowball, DuckDB's fts `stem`) and as a Kazakh term (the
--- suffix chains in kk_suffixes). Installed by newsetl.search.install; needs the fts extension
--- for `stem` (autoloaded where it is installed).
+-- -- word is looked up as a Russian term (Snowball, DuckDB's fts `stem`) and as a Kazakh term
+-- (newsetl.search.kazakh's suffix chains). A template: newsetl.search.install fills in the
+-- dollar names from the Python tables (never from user input). Needs the fts extension for
+-- `stem` (autoloaded where it is installed).
 
 CREATE OR REPLACE MACRO newsetl_internal.search_words(q) AS TABLE
 SELECT DISTINCT word
@@ -17,34 +18,35 @@ FROM (
 WHERE word <> '';
 
 -- The Kazakh stem of one lowercased word: the longest suffix chain whose removal leaves at least
--- min_stem letters with a vowel among them, then one final-letter replacement (кітаб -> кітап).
-CREATE OR REPLACE MACRO newsetl_internal.kk_stem(w) AS (
-    WITH stripped AS (
-        SELECT coalesce((
-            SELECT left(w, length(w) - max(s.length))
-            FROM newsetl_internal.kk_suffixes AS s
-            WHERE s.length <= length(w) - p.min_stem
-              AND right(w, s.length) = s.suffix
-              AND regexp_matches(left(w, length(w) - s.length), p.vowels)
-        ), w) AS r
-        FROM newsetl_internal.kk_params AS p
-    )
-    SELECT coalesce((
-        SELECT left(r, length(r) - 1) || f.replacement
-        FROM newsetl_internal.kk_final AS f
-        WHERE f.letter = right(r, 1)
-    ), r)
-    FROM stripped
-);
+-- the minimum stem length with a vowel among the letters left, then one final-letter replacement
+-- (кітаб -> кітап). The chains are written into the macro, so stemming reads no table.
+CREATE OR REPLACE MACRO newsetl_internal.kk_stem_strip(w) AS
+    left(w, length(w) - coalesce(list_max(list_filter(
+        range(1, $max_suffix + 1),
+        n -> n <= length(w) - $min_stem
+            AND list_contains($suffixes, right(w, n))
+            AND regexp_matches(left(w, length(w) - n), '$vowels')
+    )), 0));
+
+-- One regexp_replace per final letter, nested, so that the stripped word is computed once (no
+-- replacement letter is itself replaced: newsetl.search.install checks it).
+CREATE OR REPLACE MACRO newsetl_internal.kk_stem_final(r) AS
+    $final;
+
+CREATE OR REPLACE MACRO newsetl_internal.kk_stem(w) AS
+    newsetl_internal.kk_stem_final(newsetl_internal.kk_stem_strip(w));
 
 CREATE OR REPLACE MACRO newsetl_internal.search_terms(q) AS TABLE
+WITH words AS (
+    SELECT word FROM newsetl_internal.search_words(q)
+)
 SELECT DISTINCT 'ru' AS lang, stem(word, 'russian') AS term
-FROM newsetl_internal.search_words(q)
-WHERE word NOT IN (SELECT word FROM newsetl_internal.search_stopwords WHERE lang = 'ru')
+FROM words
+WHERE NOT list_contains($stopwords_ru, word)
 UNION
 SELECT DISTINCT 'kk' AS lang, newsetl_internal.kk_stem(word) AS term
-FROM newsetl_internal.search_words(q)
-WHERE word NOT IN (SELECT word FROM newsetl_internal.search_stopwords WHERE lang = 'kk');
+FROM words
+WHERE NOT list_contains($stopwords_kk, word);
 
 -- search_articles('query words'): every current article matching any word, best first.
 CREATE OR REPLACE MACRO search_articles(q) AS TABLE
@@ -53,9 +55,8 @@ WITH terms AS (
 ),
 hits AS (
     SELECT p.lang, p.term, p.doc, p.tf
-    FROM newsetl_internal.search_postings AS p
-    WHERE p.term IN (SELECT term FROM terms)
-      AND (p.lang, p.term) IN (SELECT (lang, term) FROM terms)
+    FROM terms AS t
+    JOIN newsetl_internal.search_postings AS p ON p.lang = t.lang AND p.term = t.term
 ),
 corpus AS (
     SELECT count(*)::DOUBLE AS n, avg(length) AS avgdl FROM newsetl_internal.search_docs
@@ -76,8 +77,7 @@ scored AS (
     CROSS JOIN corpus AS c
     GROUP BY h.doc
 )
-SELECT a.key, a.title, a.published_date, a.language, s.score
+SELECT d.key, d.title, d.published_date, d.language, s.score
 FROM scored AS s
 JOIN newsetl_internal.search_docs AS d ON d.doc = s.doc
-JOIN articles_current AS a ON a.key = d.key
-ORDER BY s.score DESC, a.published_date DESC NULLS LAST, a.key;
+ORDER BY s.score DESC, d.published_date DESC NULLS LAST, d.key;
