@@ -1,6 +1,7 @@
 """The shared mode: a PostgreSQL catalog (a real server) with the lake's data on S3 (a real moto
-server over HTTP). Shards of one source, split by prefix, run at the same time and commit to one
-lake; every object is accounted for exactly once, and analysts on other machines attach it."""
+server over HTTP). Shards of one source, split by prefix, run at the same time as separate
+processes and commit to one lake; every object is accounted for exactly once, and analysts on
+other machines attach it."""
 
 from __future__ import annotations
 
@@ -63,8 +64,18 @@ def test_four_shards_commit_to_one_postgres_lake_with_data_on_s3(
     data_path = f"s3://{lake_bucket}/lake/"
     sources = [f"s3://{source_bucket}/2026/{shard:02d}/" for shard in range(SHARDS)]
 
-    # Round one: four shards at once, each only inserting.
-    run_all(lake, data_path, sources, moto, prefect_api, tmp_path)
+    # Round one, one shard after another in this process: the lake fills.
+    from flows.ingest import ingest_news
+
+    for i, source in enumerate(sources):
+        ingest_news(
+            source=source,
+            db=f"postgres:{lake}",
+            data_path=data_path,
+            endpoint_url=moto.url,
+            reports_dir=str(tmp_path / f"r{i}"),
+            parse_processes=0,
+        )
     con = newsetl.connect(f"postgres:{lake}", endpoint_url=moto.url)
     try:
         assert con.execute("SELECT count(*), count(DISTINCT key) FROM articles").fetchone() == (
@@ -75,6 +86,10 @@ def test_four_shards_commit_to_one_postgres_lake_with_data_on_s3(
             "SELECT source, count(*) FROM source_objects GROUP BY ALL ORDER BY 1"
         ).fetchall()
         assert per_source == [(source, len(samples)) for source in sources]
+        # Each shard planned against its own rows: none marked another's objects deleted.
+        assert con.execute(
+            "SELECT count(*) FROM source_objects WHERE status <> 'loaded'"
+        ).fetchone() == (0,)
         runs = con.execute("SELECT source, status, loaded, snapshot_id FROM ingest_runs").fetchall()
         assert sorted(r[0] for r in runs) == sources
         assert {r[1] for r in runs} == {"completed"} and sum(r[2] for r in runs) == 20
@@ -92,13 +107,16 @@ def test_four_shards_commit_to_one_postgres_lake_with_data_on_s3(
     stored = s3.list_objects_v2(Bucket=lake_bucket, Prefix="lake/")
     assert stored.get("KeyCount", 0) > 0  # the Parquet files are on S3, not on this disk
 
-    # Round two: each shard changes one object and loses another, so every shard deletes rows
-    # of the same tables at the same time: conflicting commits are retried, nothing is lost.
+    # Round two, four shard processes at once: each brings a new object, changes one and loses
+    # another, so all four insert into and delete from the same tables at the same moment:
+    # conflicting commits are retried, nothing is lost.
     for shard in range(SHARDS):
         prefix = f"2026/{shard:02d}/"
         s3.delete_object(Bucket=source_bucket, Key=prefix + samples[0].name)
         body = samples[1].read_bytes() + f"\nӨзгерді {shard}.\n".encode()
         s3.put_object(Bucket=source_bucket, Key=prefix + samples[1].name, Body=body)
+        extra = samples[2].read_bytes() + f"\nҚосымша {shard}.\n".encode()
+        s3.put_object(Bucket=source_bucket, Key=prefix + "extra.txt", Body=extra)
     run_all(lake, data_path, sources, moto, prefect_api, tmp_path)
     con = newsetl.connect(f"postgres:{lake}", endpoint_url=moto.url)
     try:
@@ -107,7 +125,7 @@ def test_four_shards_commit_to_one_postgres_lake_with_data_on_s3(
                 f"SELECT count(*), count(DISTINCT key) FROM {table}"
             ).fetchone()
             assert total == distinct, table
-        assert con.execute("SELECT count(*) FROM articles_current").fetchone() == (16,)
+        assert con.execute("SELECT count(*) FROM articles_current").fetchone() == (20,)
         assert con.execute(
             "SELECT count(*) FROM source_objects WHERE status = 'deleted'"
         ).fetchone() == (4,)
@@ -121,6 +139,7 @@ def test_four_shards_commit_to_one_postgres_lake_with_data_on_s3(
         # Search follows: the changed text is found, the deleted articles are not.
         assert con.execute("SELECT count(*) FROM search_articles('Өзгерді')").fetchone() == (4,)
         indexed = con.execute("SELECT count(*) FROM newsetl_internal.search_docs").fetchone()
-        assert indexed == (16,)
+        assert indexed == (20,)
+        assert con.execute("SELECT count(*) FROM search_articles('Қосымша')").fetchone() == (4,)
     finally:
         con.close()
