@@ -265,6 +265,10 @@ def connect(
         con.execute("SET temp_directory = ?", [str(spill)])
         # The lake's files never change once written: their footers are read once per session.
         con.execute("SET parquet_metadata_cache = true")
+        if not read_only:
+            # Row groups are cut by size (see 001_core_tables.sql), which DuckDB allows only
+            # without insertion order; no table's meaning depends on the order rows went in.
+            con.execute("SET preserve_insertion_order = false")
         if wants_s3(catalog, data_path):
             load_extension(con, "httpfs")
             try:

@@ -9,6 +9,10 @@ CALL news.set_option('parquet_compression', 'zstd');
 -- database, and maintenance never moves rows that an attached reader is still reading.
 CALL news.set_option('data_inlining_row_limit', 0);
 
+-- Row groups of at most 16 MB: the Parquet writer holds a whole row group in memory, and 122,880
+-- articles of several KB each would not fit in the load's memory limit.
+CALL news.set_option('parquet_row_group_size_bytes', '16MB');
+
 CREATE TABLE articles (
     key                 VARCHAR NOT NULL,     -- object key in the source
     doc_id              VARCHAR NOT NULL,     -- file name without extension
