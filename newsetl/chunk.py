@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from newsetl import checkpoints
 from newsetl.parse import parse_article
 from newsetl.records import Article, ParseResult
 from newsetl.rows import ARTICLE_SCHEMA, PARAGRAPH_SCHEMA, RAW_SCHEMA, build_frames
@@ -45,6 +46,7 @@ class ChunkOutcome:
 
 def fetch_all(source: Source, keys: list[str], workers: int) -> list[tuple[str, bytes]]:
     """GET every key concurrently; order follows `keys` so results are deterministic."""
+    checkpoints.reach("fetching")
     if workers <= 1 or len(keys) <= 1:
         return [(key, source.fetch(key)) for key in keys]
     with ThreadPoolExecutor(max_workers=min(workers, len(keys))) as pool:

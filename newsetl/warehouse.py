@@ -30,6 +30,7 @@ import duckdb
 import polars as pl
 from filelock import FileLock, Timeout
 
+from newsetl import checkpoints
 from newsetl.settings import PROJECT_ROOT
 
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -569,4 +570,5 @@ def _apply_once(
                 run_script(con, "load/insert_postings.sql")
         run_script(con, "load/record_run.sql")
         commit_message(con, run_id, "ingest run")
+        checkpoints.reach("loading")
     return expected
