@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -9,12 +11,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-from prefect import flow, runtime
+from prefect import flow, get_run_logger, runtime
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from newsetl import progress
-from newsetl.plan import chunks, plan_changes
+from newsetl.chunk import ChunkOutcome, Wanted
+from newsetl.localserver import alive
+from newsetl.plan import (
+    Listing,
+    PlanRefused,
+    check_plan,
+    chunks,
+    mark_unread,
+    plan_changes,
+    plan_examples,
+    unlisted_objects,
+)
 from newsetl.settings import Settings
 from newsetl.summary import RunSummary, new_run_id
 from newsetl.warehouse import writer_lock
@@ -34,11 +47,20 @@ class RunFailed(RuntimeError):
         self.summary = summary
 
 
+class InvariantBroken(RuntimeError):
+    """The counts do not place every listed object exactly once: nothing is committed."""
+
+
+STAGING_OWNER = re.compile(r"-(\d+)$")
+
+
 @contextmanager
 def exclusive_run(settings: Settings, run_id: str) -> Iterator[Path]:
-    """The writer lock for the whole run, and a staging folder that is gone afterwards."""
-    stage_dir = settings.staging_dir / run_id
+    """The writer lock for the whole run, and a staging folder that is gone afterwards. Folders
+    that runs killed before they could remove theirs are removed first."""
+    stage_dir = settings.staging_dir / f"{run_id}-{os.getpid()}"
     with writer_lock(settings.catalog, settings.lock_timeout, scope=settings.source):
+        remove_stale_staging(settings.staging_dir)
         stage_dir.mkdir(parents=True, exist_ok=True)
         try:
             yield stage_dir
@@ -46,6 +68,49 @@ def exclusive_run(settings: Settings, run_id: str) -> Iterator[Path]:
             shutil.rmtree(stage_dir, ignore_errors=True)
             with suppress(OSError):
                 stage_dir.parent.rmdir()  # only when no other run stages there
+
+
+def remove_stale_staging(staging_dir: Path) -> None:
+    """A staging folder is named after its run and process; one whose process is gone (a run
+    killed with SIGKILL, or a machine restart) is left over."""
+    if not staging_dir.is_dir():
+        return
+    for folder in staging_dir.iterdir():
+        owner = STAGING_OWNER.search(folder.name)
+        if owner is None or not alive(int(owner.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def wanted_chunks(plan: pl.DataFrame, size: int) -> list[list[Wanted]]:
+    rows = plan.filter("process").select("key", "etag", "size").iter_rows()
+    return chunks([Wanted(key, etag or "", size or 0) for key, etag, size in rows], size)
+
+
+def fetch_in_chunks(settings: Settings, plan: pl.DataFrame, stage_dir: Path) -> list[ChunkOutcome]:
+    """Every chunk's task runs to its end before a failure goes up, so that no task still writes
+    into the staging folder when the run removes it."""
+    batches = wanted_chunks(plan, settings.chunk_size)
+    total = sum(len(batch) for batch in batches)
+    futures = [
+        fetch_and_parse.submit(settings, batch, stage_dir, index)
+        for index, batch in enumerate(batches)
+    ]
+    outcomes: list[ChunkOutcome] = []
+    failures: list[BaseException] = []
+    done = 0
+    progress.advance("fetch", 0, total)
+    for future in as_completed(futures):
+        try:
+            outcome = future.result()
+        except Exception as exc:
+            failures.append(exc)
+            continue
+        outcomes.append(outcome)
+        done += outcome.checks.height + len(outcome.unread)
+        progress.advance("fetch", done, total)
+    if failures:
+        raise failures[0]
+    return outcomes
 
 
 def process_plan(
@@ -58,19 +123,10 @@ def process_plan(
 ) -> RunSummary:
     """Fetch and parse the planned objects in chunks, validate them, load them: the part an
     ingest and a quarantine retry share."""
-    keys = plan.filter("process")["key"].to_list()
-    futures = [
-        fetch_and_parse.submit(settings, batch, stage_dir, index)
-        for index, batch in enumerate(chunks(keys, settings.chunk_size))
-    ]
-    outcomes = []
-    done = 0
-    progress.advance("fetch", 0, len(keys))
-    for future in as_completed(futures):
-        outcome = future.result()
-        outcomes.append(outcome)
-        done += outcome.checks.height
-        progress.advance("fetch", done, len(keys))
+    outcomes = fetch_in_chunks(settings, plan, stage_dir)
+    unread = [pair for outcome in outcomes for pair in outcome.unread]
+    summary.record_unread(unread)
+    plan = mark_unread(plan, [key for key, _ in unread])
 
     validation = validate_run(
         settings, summary.run_id, listing, outcomes, known.live_hashes, known.drift_baseline
@@ -80,6 +136,11 @@ def process_plan(
         [o for report in validation.reports for o in report.outcomes if not o.success],
         validation.verdict,
     )
+    if not summary.accounted():
+        raise InvariantBroken(
+            f"run {summary.run_id} does not place every listed object exactly once "
+            f"({summary.counts()}); nothing was committed"
+        )
     return load_run(
         settings,
         summary,
@@ -102,12 +163,62 @@ def new_summary(settings: Settings) -> RunSummary:
 
 
 def finish(settings: Settings, summary: RunSummary) -> RunSummary:
-    """Reports for every run that got as far as recording itself; a failed gate fails the flow."""
-    summary.data_docs = build_data_docs(settings)
-    publish_summary(summary)
+    """Reports for every run that got as far as recording itself; a failed gate fails the flow.
+    The run is committed by now: a report that fails is put on record in the summary (the
+    command exits 4), not raised, and the next run builds the reports again."""
+    logger = get_run_logger()
+    try:
+        summary.data_docs = build_data_docs(settings)
+    except Exception as exc:
+        summary.followup_errors.append(f"Data Docs: {first_line(exc)}")
+    try:
+        publish_summary(summary)
+    except Exception as exc:
+        summary.followup_errors.append(f"run artifact: {first_line(exc)}")
+    for error in summary.followup_errors:
+        logger.error("run %s committed, but a step after it failed: %s", summary.run_id, error)
     if not summary.ok:
         raise RunFailed(summary)
     return summary
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+def plan_only(settings: Settings, summary: RunSummary) -> RunSummary:
+    """The plan, and whether it would be refused; nothing is locked, migrated or written."""
+    known = open_warehouse(settings, settings.source, read_only=True)
+    listing = list_objects(settings)
+    plan = plan_changes(
+        listing.matched, known.objects, settings.full_refresh, unlisted_prefixes(listing)
+    )
+    summary.record_plan(plan, ignored=len(listing.ignored))
+    summary.record_unread(unlisted_objects(plan, listing.unlisted))
+    summary.status = "dry_run"
+    summary.plan_examples = plan_examples(plan, listing.ignored)
+    try:
+        guard(settings, plan, known)
+        summary.message = "dry run: nothing was changed"
+    except PlanRefused as exc:
+        summary.message = f"dry run: the run would be refused: {exc}"
+    return summary
+
+
+def unlisted_prefixes(listing: Listing) -> list[str]:
+    return [folder for folder, _ in listing.unlisted]
+
+
+def guard(settings: Settings, plan: pl.DataFrame, known: WarehouseState) -> None:
+    check_plan(
+        plan,
+        settings.source,
+        known.sources,
+        new_source=settings.new_source,
+        max_delete_share=settings.max_delete_share,
+        allow_deletes=settings.allow_deletes,
+    )
 
 
 @flow(name="ingest-news", task_runner=ThreadPoolTaskRunner(max_workers=CHUNKS_IN_FLIGHT))
@@ -118,6 +229,11 @@ def ingest_news(
     endpoint_url: str | None = None,
     pattern: str = "*.txt",
     full_refresh: bool = False,
+    max_object_bytes: int = 8 * 1024 * 1024,
+    new_source: bool = False,
+    max_delete_share: float = 0.1,
+    allow_deletes: bool = False,
+    dry_run: bool = False,
     workers: int = 16,
     chunk_size: int = 500,
     critical_threshold: float = 0.2,
@@ -132,6 +248,11 @@ def ingest_news(
         endpoint_url=endpoint_url,
         pattern=pattern,
         full_refresh=full_refresh,
+        max_object_bytes=max_object_bytes,
+        new_source=new_source,
+        max_delete_share=max_delete_share,
+        allow_deletes=allow_deletes,
+        dry_run=dry_run,
         workers=workers,
         chunk_size=chunk_size,
         critical_threshold=critical_threshold,
@@ -140,11 +261,17 @@ def ingest_news(
         **({} if parse_processes is None else {"parse_processes": parse_processes}),
     )
     summary = new_summary(settings)
+    if settings.dry_run:
+        return plan_only(settings, summary)
     with exclusive_run(settings, summary.run_id) as stage:
         warm_up(settings)
         known = open_warehouse(settings, settings.source)
         listing = list_objects(settings)
-        plan = plan_changes(listing.matched, known.objects, settings.full_refresh)
+        plan = plan_changes(
+            listing.matched, known.objects, settings.full_refresh, unlisted_prefixes(listing)
+        )
+        guard(settings, plan, known)
         summary.record_plan(plan, ignored=len(listing.ignored))
+        summary.record_unread(unlisted_objects(plan, listing.unlisted))
         summary = process_plan(settings, summary, listing.matched, plan, known, stage)
     return finish(settings, summary)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from newsetl.display import relation_table
 from newsetl.settings import Settings
@@ -28,7 +29,11 @@ app = typer.Typer(
 console = Console(stderr=False)
 errors = Console(stderr=True)
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# 0: committed, every listed object in its place. 1: failed, nothing committed but the run's own
+# record (or refused before it started). 2: bad arguments. 3: committed, but some objects could
+# not be read (named in the summary, read again by the next run). 4: committed, but a step after
+# the commit (Data Docs, the artifact) failed; the next run heals it.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREAD, EXIT_FOLLOWUP = 0, 1, 2, 3, 4
 
 
 @app.callback()
@@ -167,6 +172,21 @@ def run(
     full_refresh: Annotated[
         bool | None, typer.Option("--full-refresh", help="Reprocess every object.")
     ] = None,
+    max_object_bytes: Annotated[
+        int | None, typer.Option(help="Larger objects are held as too_large, unread.")
+    ] = None,
+    new_source: Annotated[
+        bool | None, typer.Option("--new-source", help="Accept a source new to the warehouse.")
+    ] = None,
+    max_delete_share: Annotated[
+        float | None, typer.Option(help="Refuse to mark more of the source deleted.")
+    ] = None,
+    allow_deletes: Annotated[
+        bool | None, typer.Option("--allow-deletes", help="Deletions above the share are real.")
+    ] = None,
+    dry_run: Annotated[
+        bool | None, typer.Option("--dry-run", help="Print the plan; change nothing.")
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(help="Concurrent GETs per chunk. [default: 16]")
     ] = None,
@@ -206,6 +226,11 @@ def run(
         endpoint_url=endpoint_url,
         pattern=pattern,
         full_refresh=full_refresh,
+        max_object_bytes=max_object_bytes,
+        new_source=new_source,
+        max_delete_share=max_delete_share,
+        allow_deletes=allow_deletes,
+        dry_run=dry_run,
         workers=workers,
         chunk_size=chunk_size,
         critical_threshold=critical_threshold,
@@ -230,6 +255,7 @@ def run(
     from flows.ingest import RunFailed, ingest_news
     from flows.runners import with_runner
     from newsetl import progress
+    from newsetl.plan import PlanRefused
 
     flow, overrides = with_runner(ingest_news, settings)
     prefect_ready()
@@ -238,8 +264,11 @@ def run(
             summary = flow(**{**settings.flow_parameters(), **overrides})
         except RunFailed as exc:
             summary = exc.summary
-        except (SourceError, WarehouseError) as exc:
+        except (SourceError, WarehouseError, PlanRefused) as exc:
             raise fail(str(exc)) from None
+    if summary.status == "dry_run":
+        print_plan(summary)
+        return
     console.print(summary_table(summary))
     if summary.snapshot_id is not None:
         console.print(f"Lake snapshot: {summary.snapshot_id}")
@@ -247,8 +276,45 @@ def run(
         console.print(f"Data Docs: {summary.data_docs}")
     if not summary.ok:
         raise fail(f"run failed: {summary.message}")
+    if summary.unread_objects:
+        console.print(unread_table(summary))
+    if summary.followup_errors:
+        raise fail(
+            f"run {summary.run_id} committed (snapshot {summary.snapshot_id}), but a step after "
+            f"the commit failed: {'; '.join(summary.followup_errors)}; the next run redoes it",
+            EXIT_FOLLOWUP,
+        )
+    if summary.unread:
+        raise fail(
+            f"run {summary.run_id} committed, but {summary.unread} object(s) could not be read; "
+            "they are not loaded and not deleted, and the next run reads them again",
+            EXIT_UNREAD,
+        )
     if summary.loaded + summary.quarantined + summary.deleted == 0:
         console.print("Nothing new: every object is unchanged since the last run.")
+
+
+def unread_table(summary) -> Table:
+    table = Table(title="not read (the next run reads them again)", header_style="bold")
+    table.add_column("key")
+    table.add_column("reason")
+    for item in summary.unread_objects:
+        table.add_row(Text(item["key"]), Text(item["reason"]))
+    return table
+
+
+def print_plan(summary) -> None:
+    """A dry run: what a run would do, with a few keys of each kind."""
+    table = Table(title=f"plan for {summary.source} (dry run)", header_style="bold")
+    table.add_column("change")
+    table.add_column("objects", justify="right")
+    table.add_column("for example")
+    counts = summary.counts()
+    for change in ("new", "changed", "unchanged", "deleted", "unread", "ignored"):
+        examples = summary.plan_examples.get(change, [])
+        table.add_row(change, str(counts.get(change, 0)), Text(", ".join(examples)))
+    console.print(table)
+    console.print(Text(summary.message))
 
 
 quarantine_app = typer.Typer(no_args_is_help=True, help="What is held back, and getting it out.")

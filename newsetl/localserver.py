@@ -1,10 +1,17 @@
-"""Small pieces for the local server processes newsetl starts (moto's S3, Prefect's API): a free
-port on 127.0.0.1, a health probe, and stopping a child politely, then firmly."""
+"""Small pieces for the local processes newsetl starts (moto's S3, Prefect's API, worker pools): a
+free port on 127.0.0.1, a health probe, stopping a child politely, then firmly, and making sure
+a child does not outlive the process that started it."""
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import socket
 import subprocess
+import sys
+import threading
+import time
 import urllib.request
 
 
@@ -33,3 +40,45 @@ def terminate(process: subprocess.Popen | None, timeout: float) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """For `Popen(preexec_fn=...)`, in the child: the kernel sends it SIGTERM when the process
+    that started it dies, even by SIGKILL, so a killed run leaves no server behind (Linux; a
+    no-op elsewhere). Only for children started from a thread that lives as long as the
+    process: the signal follows the starting thread."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def exit_with(pid: int, every: float = 0.5) -> None:
+    """In a worker process: leave as soon as process `pid` (the one that uses this worker) is
+    gone. A pool's workers can be started from any thread, so the kernel's parent-death signal
+    does not fit them; a daemon thread that looks every `every` seconds does."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                continue
+
+    threading.Thread(target=watch, name="exit-with-caller", daemon=True).start()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

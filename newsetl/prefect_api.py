@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from newsetl.localserver import answers, free_port, terminate
+from newsetl.localserver import alive, answers, die_with_parent, free_port, terminate
 
 # What Prefect's SubprocessASGIServer sets for its ephemeral server process.
 EPHEMERAL_ENV = {
@@ -73,13 +73,25 @@ def api_configured(environ: dict[str, str] | None = None, cwd: Path | None = Non
     return False
 
 
+LOG_PREFIX = "newsetl-prefect-"
+
+
+def remove_stale_logs() -> None:
+    """Server logs of CLI processes that were killed before they could remove their own."""
+    for path in Path(tempfile.gettempdir()).glob(f"{LOG_PREFIX}*.log"):
+        pid = path.name.removeprefix(LOG_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
 class TemporaryServer:
     """One Prefect API server process for the life of this CLI process."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
-        handle, name = tempfile.mkstemp(prefix="newsetl-prefect-", suffix=".log")
+        remove_stale_logs()
+        handle, name = tempfile.mkstemp(prefix=f"{LOG_PREFIX}{os.getpid()}-", suffix=".log")
         os.close(handle)
         self.log = Path(name)
         spec = importlib.util.find_spec("prefect")
@@ -96,6 +108,7 @@ class TemporaryServer:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,  # a CLI killed with SIGKILL takes its server along
             )
         atexit.register(self.stop)
 

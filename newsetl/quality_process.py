@@ -12,6 +12,7 @@ import atexit
 import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -43,8 +44,14 @@ class EngineProcess:
         self.warming: Future = pool.submit(_warm, self.suites_dir, self.gx_root)
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        future = self._pool.submit(_invoke, self.suites_dir, self.gx_root, method, args, kwargs)
-        return future.result()
+        try:
+            future = self._pool.submit(_invoke, self.suites_dir, self.gx_root, method, args, kwargs)
+            return future.result()
+        except BrokenProcessPool:
+            # The GX process died: forget it, so that a retry starts a new one.
+            _pool.cache_clear()
+            _engine_process.cache_clear()
+            raise
 
     def validate_articles(
         self, frame: pl.DataFrame, *, run_date: date, run_name: str
@@ -68,8 +75,16 @@ def _pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_exit_without_teardown,
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
     )
+
+
+def _start_worker(caller: int) -> None:
+    from newsetl.localserver import exit_with
+
+    exit_with(caller)  # a run killed with SIGKILL leaves no GX process behind
+    _exit_without_teardown()
 
 
 def _exit_without_teardown() -> None:

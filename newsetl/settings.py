@@ -33,7 +33,27 @@ class Settings(BaseSettings):
         None, description="S3 endpoint; AWS_ENDPOINT_URL is honoured when unset."
     )
     pattern: str = Field("*.txt", description="Glob matched against each key's file name.")
-    full_refresh: bool = False
+    full_refresh: bool = Field(False, description="Reprocess every object.")
+    max_object_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=1,
+        description="Objects larger than this are not fetched: they are held in quarantine as "
+        "too_large, with their key, ETag and size.",
+    )
+    new_source: bool = Field(
+        False, description="Accept a source this warehouse has not been fed from before."
+    )
+    max_delete_share: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Refuse a run that would mark more than this share of the source's live "
+        "objects deleted.",
+    )
+    allow_deletes: bool = Field(
+        False, description="Apply deletions above --max-delete-share (a source really shrank)."
+    )
+    dry_run: bool = Field(False, description="Print the plan and change nothing.")
     workers: int = Field(16, ge=1, le=256, description="Concurrent GETs per chunk.")
     chunk_size: int = Field(500, ge=1, le=100_000, description="Objects per Prefect task.")
     critical_threshold: float = Field(
@@ -95,6 +115,11 @@ class Settings(BaseSettings):
             "endpoint_url": self.endpoint_url,
             "pattern": self.pattern,
             "full_refresh": self.full_refresh,
+            "max_object_bytes": self.max_object_bytes,
+            "new_source": self.new_source,
+            "max_delete_share": self.max_delete_share,
+            "allow_deletes": self.allow_deletes,
+            "dry_run": self.dry_run,
             "workers": self.workers,
             "chunk_size": self.chunk_size,
             "critical_threshold": self.critical_threshold,

@@ -5,15 +5,13 @@ Both sources list `ObjectRef`s and fetch bytes by key, so everything downstream 
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -21,26 +19,25 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from newsetl.objects import ObjectRef, ObjectUnreadable, doc_id, matches
+
+__all__ = ["ObjectRef", "ObjectUnreadable", "Source", "SourceError", "doc_id", "matches"]
+
 
 class SourceError(RuntimeError):
     """A problem with the source that a user can fix: missing bucket, credentials, endpoint."""
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectRef:
-    key: str
-    etag: str
-    size: int
-    last_modified: datetime
-
-
-def matches(key: str, pattern: str) -> bool:
-    """The pattern is matched against the key's file name only, so prefixes never get in the way."""
-    return fnmatch.fnmatchcase(PurePosixPath(key).name, pattern)
-
-
-def doc_id(key: str) -> str:
-    return PurePosixPath(key).stem
+# Errors while reading a response body that boto3 does not retry itself.
+_BODY_ERRORS = (
+    botocore.exceptions.ResponseStreamingError,
+    botocore.exceptions.IncompleteReadError,
+    botocore.exceptions.ReadTimeoutError,
+    botocore.exceptions.ConnectionClosedError,
+    botocore.exceptions.EndpointConnectionError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 # Listing: folders this many levels below the prefix are listed in parallel, by this many threads.
@@ -143,9 +140,20 @@ class S3Source:
     def _list_flat(self, prefix: str) -> list[ObjectRef]:
         return [ref for page in self._pages(prefix) for ref in _refs(page)]
 
-    def fetch(self, key: str) -> bytes:
-        with translate_errors(f"s3://{self.bucket}/{key}"):
-            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+    def fetch(self, key: str, etag: str | None = None) -> bytes:
+        """The object's bytes, as listed: with the listed ETag, a GET of an object overwritten
+        since the listing fails (412) instead of returning content the run would record under
+        the old ETag. botocore checks the body against Content-Length, so a truncated body
+        raises rather than being returned short."""
+        extra = {"IfMatch": f'"{etag}"'} if etag else {}
+        with translate_errors(f"s3://{self.bucket}/{key}"):  # credentials: the whole run fails
+            try:
+                response = self.client.get_object(Bucket=self.bucket, Key=key, **extra)
+                return response["Body"].read()
+            except botocore.exceptions.ClientError as exc:
+                raise _unreadable(key, exc) from None
+            except _BODY_ERRORS as exc:
+                raise ObjectUnreadable(key, _body_reason(exc), transient=True) from None
 
     def check(self) -> None:
         """Fail fast, with one clear line, before a run starts any work (few retries here: an
@@ -156,34 +164,115 @@ class S3Source:
             client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
 
 
+# Errors that are about the whole run's configuration, not about one object.
+_CONFIGURATION_ERRORS = {"NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
+
+
+def _unreadable(key: str, exc: botocore.exceptions.ClientError) -> Exception:
+    """What a refused GET means for this one object; a bucket or credentials problem is the
+    whole run's and stays a ClientError (translated to a SourceError by the caller)."""
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if code in _CONFIGURATION_ERRORS:
+        return exc
+    if code == "PreconditionFailed" or status == 412:
+        return ObjectUnreadable(key, "changed since it was listed")
+    if code == "NoSuchKey" or status == 404:
+        return ObjectUnreadable(key, "deleted since it was listed")
+    if code == "AccessDenied" or status == 403:
+        return ObjectUnreadable(key, "access denied")
+    return ObjectUnreadable(key, f"S3 error {code or status}", transient=status >= 500)
+
+
+def _body_reason(exc: BaseException) -> str:
+    if isinstance(exc, botocore.exceptions.IncompleteReadError):
+        return "body shorter than its Content-Length (truncated)"
+    if isinstance(exc, botocore.exceptions.ReadTimeoutError | TimeoutError):
+        return "read timed out"
+    return "connection lost while reading"
+
+
 class LocalSource:
-    """A directory standing in for a bucket: key = path relative to it, ETag = mtime and size."""
+    """A directory standing in for a bucket: key = path relative to it, ETag = mtime and size.
+
+    Nothing outside the root is read: a symbolic link that leads out of it is ignored, and links
+    to folders are not followed. A folder that cannot be listed is remembered in `unlisted`, so
+    that its objects are reported, never taken for deleted."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        self.unlisted: list[tuple[str, str]] = []  # (folder key, reason)
+        self.outside: list[str] = []  # keys of links that lead out of the root
 
     def describe(self) -> str:
         return str(self.root)
 
+    def _inside(self, path: Path) -> bool:
+        """Whether `path`, links followed, stays under the root."""
+        root = os.path.realpath(self.root)
+        return os.path.commonpath([root, os.path.realpath(path)]) == root
+
     def list(self) -> Iterator[ObjectRef]:
         self.check()
-        for path in sorted(self.root.rglob("*")):
-            if not path.is_file():
-                continue
-            stat = path.stat()
-            yield ObjectRef(
-                key=path.relative_to(self.root).as_posix(),
-                etag=f"{stat.st_mtime_ns:x}-{stat.st_size:x}",
-                size=stat.st_size,
-                last_modified=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
-            )
+        self.unlisted, self.outside = [], []
 
-    def fetch(self, key: str) -> bytes:
-        return (self.root / key).read_bytes()
+        def unreadable(error: OSError) -> None:
+            folder = Path(error.filename).relative_to(self.root).as_posix()
+            self.unlisted.append((f"{folder}/", error.strerror or str(error)))
+
+        refs = []
+        for folder, dirnames, filenames in os.walk(self.root, onerror=unreadable):
+            dirnames.sort()
+            for name in filenames:
+                path = Path(folder) / name
+                key = path.relative_to(self.root).as_posix()
+                if path.is_symlink() and not self._inside(path):
+                    self.outside.append(key)
+                    continue
+                try:
+                    stat = path.stat()
+                except OSError:
+                    stat = None  # a dangling link or a file gone since: reported by fetch
+                if stat is not None and not os.path.isfile(path):
+                    continue
+                refs.append(
+                    ObjectRef(
+                        key=key,
+                        etag=_file_etag(stat) if stat else "",
+                        size=stat.st_size if stat else 0,
+                        last_modified=datetime.fromtimestamp(stat.st_mtime if stat else 0, tz=UTC),
+                    )
+                )
+        yield from sorted(refs, key=lambda ref: ref.key)
+
+    def fetch(self, key: str, etag: str | None = None) -> bytes:
+        """Read one file, from the same open file whose state is compared with the listing."""
+        path = self.root / key
+        if not self._inside(path):
+            raise ObjectUnreadable(key, "outside the source folder")
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+                now = _file_etag(os.fstat(handle.fileno()))
+        except FileNotFoundError:
+            raise ObjectUnreadable(key, "deleted since it was listed") from None
+        except PermissionError:
+            raise ObjectUnreadable(key, "permission denied") from None
+        except OSError as exc:
+            raise ObjectUnreadable(key, exc.strerror or type(exc).__name__) from None
+        if etag and now != etag:
+            raise ObjectUnreadable(key, "changed since it was listed")
+        return data
 
     def check(self) -> None:
         if not self.root.is_dir():
             raise SourceError(f"source directory not found: {self.root}")
+        if not os.access(self.root, os.R_OK | os.X_OK):
+            raise SourceError(f"source directory not readable: {self.root}")
+
+
+def _file_etag(stat: os.stat_result) -> str:
+    return f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
 
 
 class QuarantineSource:
@@ -219,7 +308,7 @@ class QuarantineSource:
         for key, etag, size, last_modified in rows:
             yield ObjectRef(key=key, etag=etag, size=size, last_modified=last_modified)
 
-    def fetch(self, key: str) -> bytes:
+    def fetch(self, key: str, etag: str | None = None) -> bytes:
         rows = self._query("SELECT raw FROM quarantine WHERE key = ?", [key])
         if not rows:
             raise SourceError(f"{key} is no longer in the quarantine")

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 
+from newsetl import markdown as md
 from newsetl.decide import Verdict, worst_rows
 
 COUNTS = (
@@ -21,6 +22,7 @@ COUNTS = (
     "deleted",
     "loaded",
     "quarantined",
+    "unread",
     "warnings",
 )
 
@@ -37,7 +39,7 @@ class RunSummary:
     db: str
     started_at: datetime
     flow_run_id: str | None = None
-    status: str = "completed"  # completed | failed_quality
+    status: str = "completed"  # completed | failed_quality | dry_run
     message: str = ""
     listed: int = 0
     ignored: int = 0
@@ -48,12 +50,20 @@ class RunSummary:
     deleted: int = 0
     loaded: int = 0
     quarantined: int = 0
+    unread: int = 0
     warnings: int = 0
     finished_at: datetime | None = None
     data_docs: str | None = None
     snapshot_id: int | None = None  # the DuckLake snapshot the run committed as
     failed_expectations: list[dict] = field(default_factory=list)
     worst_rows: list[dict] = field(default_factory=list)
+    # Objects this run could not read: {"key", "reason"}; not loaded, not deleted, read again by
+    # the next run.
+    unread_objects: list[dict] = field(default_factory=list)
+    # Steps after the commit that failed (Data Docs, the artifact); the next run heals them.
+    followup_errors: list[str] = field(default_factory=list)
+    # A dry run's few example keys per change (new, changed, unchanged, deleted, unread, ignored).
+    plan_examples: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -91,12 +101,27 @@ class RunSummary:
         self.quarantined = decisions.height - self.loaded
         self.warnings = decisions.filter(to_articles & (pl.col("warnings").list.len() > 0)).height
 
+    def record_unread(self, unread: list[tuple[str, str]]) -> None:
+        self.unread_objects += [{"key": key, "reason": reason} for key, reason in unread]
+        self.unread = len(self.unread_objects)
+
+    def unread_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "run_id": [self.run_id] * self.unread,
+                "key": [o["key"] for o in self.unread_objects],
+                "reason": [o["reason"] for o in self.unread_objects],
+            },
+            schema={"run_id": pl.String, "key": pl.String, "reason": pl.String},
+        )
+
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in COUNTS}
 
     def accounted(self) -> bool:
-        """Every listed object is in exactly one place."""
-        placed = self.ignored + self.unchanged + self.loaded + self.quarantined
+        """Every listed object is in exactly one place: ignored, unchanged, loaded, quarantined
+        or unread (left for the next run)."""
+        placed = self.ignored + self.unchanged + self.loaded + self.quarantined + self.unread
         return self.status != "completed" or placed == self.listed
 
     def run_row(self) -> pl.DataFrame:
@@ -118,14 +143,15 @@ class RunSummary:
         return data
 
     def markdown(self) -> str:
-        """The Prefect artifact: counts, failed expectations by severity, the worst rows."""
+        """The Prefect artifact: counts, failed expectations by severity, the worst rows, the
+        objects not read. Keys and reasons come from the bucket: escaped, never markup."""
         lines = [
-            f"# newsetl run `{self.run_id}`: {self.status}",
+            f"# newsetl run {md.code(self.run_id)}: {md.text(self.status)}",
             "",
-            f"Source `{self.source}` into `{self.db}` in {self.seconds:.1f} s.",
+            f"Source {md.code(self.source)} into {md.code(self.db)} in {self.seconds:.1f} s.",
         ]
         if self.message and not self.ok:
-            lines += ["", f"**{self.message}**"]
+            lines += ["", f"**{md.text(self.message)}**"]
         lines += ["", "| count | value |", "|---|---:|"]
         lines += [f"| {name} | {value} |" for name, value in self.counts().items()]
         for severity in ("critical", "warning"):
@@ -134,8 +160,8 @@ class RunSummary:
             if failed:
                 lines += ["| suite | expectation | column | unexpected |", "|---|---|---|---:|"]
                 lines += [
-                    f"| {e['suite']} | {e['expectation']} | {e['column_name'] or ''} "
-                    f"| {e['unexpected_count']} |"
+                    f"| {md.text(e['suite'])} | {md.text(e['expectation'])} "
+                    f"| {md.text(e['column_name'] or '')} | {e['unexpected_count']} |"
                     for e in failed
                 ]
             else:
@@ -144,13 +170,23 @@ class RunSummary:
         if self.worst_rows:
             lines += ["| key | destination | reasons |", "|---|---|---|"]
             lines += [
-                f"| `{r['key']}` | {r['destination']} | {', '.join(r['reasons'])} |"
+                f"| {md.code(r['key'])} | {md.text(r['destination'])} "
+                f"| {md.text(', '.join(r['reasons']))} |"
                 for r in self.worst_rows
             ]
         else:
             lines.append("None.")
+        if self.unread_objects:
+            lines += ["", f"## Not read ({self.unread}): the next run reads them again", ""]
+            lines += ["| key | reason |", "|---|---|"]
+            lines += [
+                f"| {md.code(o['key'])} | {md.text(o['reason'])} |" for o in self.unread_objects
+            ]
+        if self.followup_errors:
+            lines += ["", "## Steps after the commit that failed", ""]
+            lines += [f"- {md.text(error)}" for error in self.followup_errors]
         if self.snapshot_id is not None:
             lines += ["", f"Lake snapshot: {self.snapshot_id}"]
         if self.data_docs:
-            lines += ["", f"Data Docs: `{self.data_docs}`"]
+            lines += ["", f"Data Docs: {md.code(self.data_docs)}"]
         return "\n".join(lines) + "\n"

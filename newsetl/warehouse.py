@@ -505,6 +505,7 @@ def apply_run(
     run_row: pl.DataFrame,
     dq_rows: pl.DataFrame,
     loaded: bool,
+    unread_rows: pl.DataFrame | None = None,
 ) -> int:
     """Write one run as one DuckLake snapshot: its rows and their search postings when `loaded`,
     its record always. Returns the snapshot id.
@@ -518,6 +519,9 @@ def apply_run(
         "plan": plan,
         "decisions": decisions,
         "dq_rows": dq_rows,
+        "unread_rows": unread_rows
+        if unread_rows is not None
+        else pl.DataFrame(schema={"run_id": pl.String, "key": pl.String, "reason": pl.String}),
     }
     for name, files in staged_files.items():
         relations[f"staged_{name}"] = staged(files, staged_schemas[name])

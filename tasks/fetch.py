@@ -8,7 +8,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from newsetl.chunk import ChunkOutcome, process_chunk
+from newsetl.chunk import ChunkOutcome, Wanted, process_chunk
 from newsetl.plan import Listing, split_listing
 from newsetl.settings import Settings
 from newsetl.source import open_source
@@ -26,14 +26,22 @@ CHUNKS_IN_FLIGHT = 4
 )
 def list_objects(settings: Settings) -> Listing:
     source = open_source(settings.source, settings.endpoint_url)
-    listing = split_listing(source.list(), settings.pattern)
-    get_run_logger().info(
+    refs = list(source.list())
+    unlisted = getattr(source, "unlisted", [])  # a directory's folders it could not read
+    outside = getattr(source, "outside", [])  # a directory's links out of its root
+    listing = split_listing(refs, settings.pattern, unlisted, outside)
+    logger = get_run_logger()
+    logger.info(
         "listed %d objects under %s (%d ignored by pattern %r)",
         listing.matched.height + len(listing.ignored),
         source.describe(),
         len(listing.ignored),
         settings.pattern,
     )
+    for key in outside:
+        logger.warning("ignored %r: a link that leads out of the source folder", key)
+    for folder, reason in unlisted:
+        logger.warning("could not list folder %r: %s", folder, reason)
     return listing
 
 
@@ -44,7 +52,7 @@ def list_objects(settings: Settings) -> Listing:
     cache_policy=NO_CACHE,
 )
 def fetch_and_parse(
-    settings: Settings, keys: list[str], stage_dir: Path, index: int
+    settings: Settings, wanted: list[Wanted], stage_dir: Path, index: int
 ) -> ChunkOutcome:
     source = open_source(
         settings.source,
@@ -52,7 +60,16 @@ def fetch_and_parse(
         max_connections=settings.workers * CHUNKS_IN_FLIGHT,
     )
     outcome = process_chunk(
-        source, keys, settings.workers, stage_dir, index, settings.parse_processes
+        source,
+        wanted,
+        settings.workers,
+        stage_dir,
+        index,
+        settings.parse_processes,
+        settings.max_object_bytes,
     )
-    get_run_logger().info("chunk %d: %d objects, %d bytes", index, len(keys), outcome.fetched_bytes)
+    logger = get_run_logger()
+    logger.info("chunk %d: %d objects, %d bytes", index, len(wanted), outcome.fetched_bytes)
+    for key, reason in outcome.unread:
+        logger.warning("could not read %r: %s", key, reason)
     return outcome

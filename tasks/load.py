@@ -80,6 +80,7 @@ def load_run(
             run_row=summary.run_row(),
             dq_rows=dq_frame(summary.run_id, reports),
             loaded=loaded,
+            unread_rows=summary.unread_frame(),
         )
     finally:
         con.close()

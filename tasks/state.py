@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from newsetl import warehouse
 from newsetl.drift import BASELINE_DAYS, BASELINE_SCHEMA, TITLE_LIMIT
+from newsetl.plan import STATE_SCHEMA
 from newsetl.settings import Settings
 
 
@@ -18,16 +19,32 @@ class WarehouseState:
     objects: pl.DataFrame  # the source's objects (all objects for a quarantine retry)
     live_hashes: pl.DataFrame  # key, content_sha256 of the current articles
     drift_baseline: pl.DataFrame  # per prefix, the last days' articles (newsetl.drift)
+    sources: list[str]  # the sources the warehouse is fed from (the `sources` view)
 
 
 @task(name="open-warehouse", cache_policy=NO_CACHE)
-def open_warehouse(settings: Settings, source: str | None = None) -> WarehouseState:
-    """Migrate the lake if needed and read what the plan and the validation compare against."""
-    con = open_writer(settings)
+def open_warehouse(
+    settings: Settings, source: str | None = None, read_only: bool = False
+) -> WarehouseState:
+    """Migrate the lake if needed and read what the plan and the validation compare against.
+    `read_only` (a dry run) migrates nothing and takes a lake that does not exist yet as empty."""
+    if read_only and not settings.catalog.exists():
+        return WarehouseState(
+            objects=pl.DataFrame(schema=STATE_SCHEMA),
+            live_hashes=pl.DataFrame(schema={"key": pl.String, "content_sha256": pl.String}),
+            drift_baseline=pl.DataFrame(schema=BASELINE_SCHEMA),
+            sources=[],
+        )
+    con = (
+        warehouse.connect(settings.catalog, read_only=True, endpoint_url=settings.endpoint_url)
+        if read_only
+        else open_writer(settings)
+    )
     try:
-        applied = warehouse.prepare(con)
-        if applied:
-            get_run_logger().info("applied migrations: %s", ", ".join(applied))
+        if not read_only:
+            applied = warehouse.prepare(con)
+            if applied:
+                get_run_logger().info("applied migrations: %s", ", ".join(applied))
         baseline = con.execute(
             warehouse.sql_file("quality/drift_baseline.sql"),
             {"days": BASELINE_DAYS, "title_limit": TITLE_LIMIT},
@@ -36,6 +53,7 @@ def open_warehouse(settings: Settings, source: str | None = None) -> WarehouseSt
             objects=warehouse.read_state(con, source),
             live_hashes=warehouse.live_article_hashes(con),
             drift_baseline=baseline.cast(BASELINE_SCHEMA),
+            sources=[row[0] for row in con.execute("SELECT source FROM sources").fetchall()],
         )
     finally:
         con.close()

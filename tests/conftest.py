@@ -48,7 +48,7 @@ def prefect_api() -> Iterator[str]:
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    with prefect_test_harness(server_startup_timeout=180):
         yield PREFECT_API_URL.value()
 
 
@@ -69,6 +69,7 @@ def run_flow(prefect_api: str, moto: MotoServer, tmp_path: Path):
         params.setdefault("reports_dir", str(tmp_path / "reports"))
         return ingest_news(source=f"s3://{bucket}/incoming/", db=str(db), **params)
 
+    run.endpoint_url = moto.url
     return run
 
 

@@ -36,7 +36,7 @@ def test_each_run_is_one_snapshot_and_can_be_read_as_of_it(
         Body=(SAMPLE / "004_7354ca18adfe16e0.txt").read_bytes().replace("МИД".encode(), b"MFA"),
     )
     s3.delete_object(Bucket=bucket, Key="incoming/000_87f847a6d181454e.txt")
-    second = run_flow(bucket, db)
+    second = run_flow(bucket, db, allow_deletes=True)
     assert second.snapshot_id > first.snapshot_id
     recorded = table(db, "SELECT run_id, snapshot_id FROM ingest_runs ORDER BY snapshot_id")
     assert recorded == [(first.run_id, first.snapshot_id), (second.run_id, second.snapshot_id)]

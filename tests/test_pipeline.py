@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from newsetl import warehouse
+from newsetl.plan import PlanRefused
 from tests.conftest import SAMPLE, snapshot, table
 from tests.http_counter import CountingProxy
 
@@ -86,7 +87,9 @@ def test_deleted_object_is_marked_and_kept(run_flow, s3, bucket: str, warehouse_
     run_flow(bucket, db)
     key = "incoming/002_6b6f623981be19cf.txt"
     s3.delete_object(Bucket=bucket, Key=key)
-    summary = run_flow(bucket, db)
+    with pytest.raises(PlanRefused, match="1 of 5 live objects"):  # 20% > the 10% default
+        run_flow(bucket, db)
+    summary = run_flow(bucket, db, allow_deletes=True)
     assert (summary.deleted, summary.listed, summary.unchanged) == (1, 4, 4)
     rows = table(db, "SELECT key, deleted_at IS NOT NULL FROM articles ORDER BY key")
     assert len(rows) == 5
@@ -143,12 +146,12 @@ def test_failure_in_the_middle_of_the_load_changes_nothing(
     snapshots_before = table(db, "SELECT count(*) FROM ducklake_snapshots('news')")
     monkeypatch.setattr(warehouse, "sql_file", with_fault)
     with pytest.raises(Exception, match="injected failure"):
-        run_flow(bucket, db)
+        run_flow(bucket, db, allow_deletes=True)
     assert snapshot(db) == before
     assert table(db, "SELECT count(*) FROM ingest_runs")[0][0] == runs_before
     assert table(db, "SELECT count(*) FROM ducklake_snapshots('news')") == snapshots_before
     monkeypatch.setattr(warehouse, "sql_file", real_sql_file)
-    summary = run_flow(bucket, db)
+    summary = run_flow(bucket, db, allow_deletes=True)
     assert (summary.new, summary.deleted, summary.loaded) == (1, 1, 1)
     assert table(db, "SELECT count(*), count(DISTINCT key) FROM articles") == [(6, 6)]
     assert table(db, "SELECT count(*) FROM articles WHERE deleted_at IS NOT NULL") == [(1,)]

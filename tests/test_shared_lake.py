@@ -30,7 +30,7 @@ def shard_run(
     args = [
         str(Path(sys.executable).with_name("newsetl")), "run", "--source", source,
         "--db", f"postgres:{lake}", "--data-path", data_path, "--endpoint-url", moto.url,
-        "--reports-dir", str(cwd / "reports"), "--lock-timeout", "300",
+        "--reports-dir", str(cwd / "reports"), "--lock-timeout", "300", "--allow-deletes",
     ]  # fmt: skip
     return subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)  # fmt: skip
@@ -75,6 +75,7 @@ def test_four_shards_commit_to_one_postgres_lake_with_data_on_s3(
             endpoint_url=moto.url,
             reports_dir=str(tmp_path / f"r{i}"),
             parse_processes=0,
+            new_source=i > 0,  # each shard is a source of its own
         )
     con = newsetl.connect(f"postgres:{lake}", endpoint_url=moto.url)
     try:
