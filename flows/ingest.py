@@ -72,6 +72,7 @@ def process_plan(
         done += outcome.checks.height
         progress.advance("fetch", done, len(keys))
 
+    progress.phase("validating")
     validation = validate_run(
         settings, summary.run_id, listing, outcomes, known.live_hashes, known.drift_baseline
     )
@@ -80,6 +81,7 @@ def process_plan(
         [o for report in validation.reports for o in report.outcomes if not o.success],
         validation.verdict,
     )
+    progress.phase("loading")
     return load_run(
         settings,
         summary,
@@ -103,6 +105,7 @@ def new_summary(settings: Settings) -> RunSummary:
 
 def finish(settings: Settings, summary: RunSummary) -> RunSummary:
     """Reports for every run that got as far as recording itself; a failed gate fails the flow."""
+    progress.phase("reports")
     summary.data_docs = build_data_docs(settings)
     publish_summary(summary)
     if not summary.ok:
@@ -141,8 +144,10 @@ def ingest_news(
     )
     summary = new_summary(settings)
     with exclusive_run(settings, summary.run_id) as stage:
+        progress.phase("warehouse")
         warm_up(settings)
         known = open_warehouse(settings, settings.source)
+        progress.phase("listing")
         listing = list_objects(settings)
         plan = plan_changes(listing.matched, known.objects, settings.full_refresh)
         summary.record_plan(plan, ignored=len(listing.ignored))
