@@ -6,8 +6,10 @@ however it exits. Beside it, `<catalog>.lock.holder` names the holder: PID, host
 and since when. The record is only believed while the lock is held: a holder killed with
 SIGKILL leaves its record behind, and the next holder replaces it.
 
-Within one process the lock is re-entrant: the command line takes it before Prefect starts (so
-that it can wait for, or name, another run at once) and the flow it then calls takes it again.
+The lock is re-entrant within the context that holds it (a context variable: the thread, and
+what it hands its context to): the command line takes it before Prefect starts (so that it can
+wait for, or name, another run at once) and the flow it then calls takes it again. Other threads
+of the process are kept out like other processes.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import os
 import shlex
 import socket
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,8 +31,7 @@ from newsetl.catalog import Catalog, WarehouseError, redact
 HOLDER_SUFFIX = ".holder"
 MAX_COMMAND_CHARS = 300
 
-_held: dict[str, int] = {}  # lock paths this process holds, with their re-entry depth
-_held_guard = threading.Lock()
+_held: ContextVar[frozenset[str]] = ContextVar("newsetl_writer_locks", default=frozenset())
 
 
 @dataclass(frozen=True)
@@ -166,18 +167,8 @@ def writer_lock(
 
     path = catalog.lock_path(scope)
     key = os.path.abspath(path)
-    with _held_guard:
-        if key in _held:
-            _held[key] += 1
-            reentered = True
-        else:
-            reentered = False
-    if reentered:
-        try:
-            yield
-        finally:
-            with _held_guard:
-                _held[key] -= 1
+    if key in _held.get():
+        yield  # this context holds it already
         return
 
     check_lock_file(path)
@@ -199,14 +190,12 @@ def writer_lock(
             raise WarehouseError(
                 f"{busy_message(catalog, holder)}; waited {timeout:g} s (--lock-timeout): {advice}"
             ) from None
+    token = _held.set(_held.get() | {key})
     try:
         _write_holder(path, catalog, scope)
-        with _held_guard:
-            _held[key] = 1
         yield
     finally:
-        with _held_guard:
-            _held.pop(key, None)
+        _held.reset(token)
         _remove_holder(path)
         lock.release()
 

@@ -348,3 +348,30 @@ def test_quarantine_list_as_json(lake: Path) -> None:
         "quarantined_at",
         "run_id",
     }
+
+
+def test_the_lock_is_re_entrant_in_its_own_context_only(tmp_path: Path) -> None:
+    """The command takes the lock and the flow it calls takes it again; another thread of the
+    same process is kept out like another process."""
+    import threading
+
+    catalog = warehouse.Catalog.parse(tmp_path / "news.sqlite")
+    record = tmp_path / "news.sqlite.lock.holder"
+    refused: list[str] = []
+
+    def another_thread() -> None:
+        try:
+            with warehouse.writer_lock(catalog, timeout=0):
+                pass
+        except warehouse.WarehouseError as exc:
+            refused.append(str(exc))
+
+    with warehouse.writer_lock(catalog, timeout=0):
+        with warehouse.writer_lock(catalog, timeout=0):
+            pass
+        assert json.loads(record.read_text())["pid"] == os.getpid()  # still held, still named
+        thread = threading.Thread(target=another_thread)
+        thread.start()
+        thread.join()
+    assert len(refused) == 1 and f"PID {os.getpid()}" in refused[0]
+    assert not record.exists()
