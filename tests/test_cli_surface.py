@@ -144,7 +144,9 @@ def test_version_comes_from_the_package() -> None:
 
 
 def test_shell_completion_of_the_console_script() -> None:
-    script = console_script("--show-completion", "bash")
+    # Typer's switch for naming the shell instead of detecting the one the command runs from.
+    choose = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    script = console_script("--show-completion", "bash", env=choose)
     assert script.returncode == 0, script.stderr
     assert "_NEWSETL_COMPLETE=complete_bash" in script.stdout
     assert "complete -o default -F _newsetl_completion newsetl" in script.stdout
