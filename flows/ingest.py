@@ -128,6 +128,7 @@ def process_plan(
     summary.record_unread(unread)
     plan = mark_unread(plan, [key for key, _ in unread])
 
+    progress.phase("validating")
     validation = validate_run(
         settings, summary.run_id, listing, outcomes, known.live_hashes, known.drift_baseline
     )
@@ -141,6 +142,7 @@ def process_plan(
             f"run {summary.run_id} does not place every listed object exactly once "
             f"({summary.counts()}); nothing was committed"
         )
+    progress.phase("loading")
     return load_run(
         settings,
         summary,
@@ -167,6 +169,7 @@ def finish(settings: Settings, summary: RunSummary) -> RunSummary:
     The run is committed by now: a report that fails is put on record in the summary (the
     command exits 4), not raised, and the next run builds the reports again."""
     logger = get_run_logger()
+    progress.phase("reports")
     try:
         summary.data_docs = build_data_docs(settings)
     except Exception as exc:
@@ -264,8 +267,10 @@ def ingest_news(
     if settings.dry_run:
         return plan_only(settings, summary)
     with exclusive_run(settings, summary.run_id) as stage:
+        progress.phase("warehouse")
         warm_up(settings)
         known = open_warehouse(settings, settings.source)
+        progress.phase("listing")
         listing = list_objects(settings)
         plan = plan_changes(
             listing.matched, known.objects, settings.full_refresh, unlisted_prefixes(listing)

@@ -1,49 +1,78 @@
-"""`newsetl`: the command line. Parses flags into Settings, checks the environment, runs the flow,
-and turns outcomes into one clear line and an exit code (0 committed, 1 failed, 2 bad arguments)."""
+"""`newsetl`: the command line. Options come from Settings (newsetl.options); the warehouse path,
+the writer lock and the source are checked before Prefect or GX start; outcomes become one clear
+line and an exit code (newsetl.terminal), or with `--json` one JSON document on stdout."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from newsetl.display import relation_table
+from newsetl.options import Command, Group, settings_options, with_default
 from newsetl.settings import Settings
+from newsetl.terminal import (
+    EXIT_FAILED,
+    EXIT_FOLLOWUP,
+    EXIT_OK,
+    EXIT_UNREAD,
+    EXIT_USAGE,
+    Feedback,
+    age,
+    command_seconds,
+    console,
+    fail,
+    print_json,
+)
 
 app = typer.Typer(
-    add_completion=False,
+    cls=Group,
+    add_completion=True,
     no_args_is_help=True,
+    rich_markup_mode="rich",
     pretty_exceptions_show_locals=False,
     help="Turn a bucket of Kazakh and Russian news articles into a validated DuckLake warehouse.",
 )
-console = Console(stderr=False)
-errors = Console(stderr=True)
 
-# 0: committed, every listed object in its place. 1: failed, nothing committed but the run's own
-# record (or refused before it started). 2: bad arguments. 3: committed, but some objects could
-# not be read (named in the summary, read again by the next run). 4: committed, but a step after
-# the commit (Data Docs, the artifact) failed; the next run heals it.
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREAD, EXIT_FOLLOWUP = 0, 1, 2, 3, 4
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help=with_default("One JSON document on stdout; nothing else goes there.", "off")
+    ),
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help=with_default("Show Prefect's logs.", "off"))
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"newsetl {version('newsetl')}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _group() -> None:
+def _group(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
     """newsetl: news articles from a bucket into a validated DuckLake warehouse."""
 
 
-def fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
-    errors.print(f"[bold red]newsetl:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+# --- starting the heavy parts ------------------------------------------------------------------
 
 
 def quiet_prefect(verbose: bool) -> None:
@@ -97,32 +126,68 @@ def warm_quality(settings: Settings) -> None:
     engine_process(settings.expectations_dir, settings.reports_dir / "gx")
 
 
-def check_db_path(settings: Settings) -> None:
-    """A file catalog's folder must be creatable and writable; checked before any work starts."""
-    from newsetl.warehouse import WarehouseError
+@contextmanager
+def writing(
+    settings: Settings,
+    scope: str,
+    feedback: Feedback | None = None,
+    *,
+    check_source: bool = False,
+    lock: bool = True,
+) -> Iterator[None]:
+    """What a writing command checks before any work starts (the warehouse path, the source
+    with one request, the lock file), then the writer lock for the whole command: a lock another
+    process holds is waited for (up to --lock-timeout), naming that process. The flow takes the
+    same lock again (it is re-entrant within a process)."""
+    from newsetl.catalog import WarehouseError
+    from newsetl.lock import check_lock_file, writer_lock
 
     catalog = settings.catalog
-    if not catalog.is_file:
-        if not settings.data_path and not catalog.exists():
-            raise WarehouseError("a PostgreSQL catalog needs --data-path")
-        return
-    db = catalog.path
-    parent = db.parent if str(db.parent) else Path(".")
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WarehouseError(
-            f"cannot create the warehouse folder {parent}: {exc.strerror}"
-        ) from None
-    if db.is_dir():
-        raise WarehouseError(f"warehouse path {db} is a directory")
-    if not os.access(parent, os.W_OK) or (db.exists() and not os.access(db, os.W_OK)):
-        raise WarehouseError(f"warehouse path {db} is not writable")
+        catalog.check_writable()
+    except WarehouseError as exc:
+        raise fail(str(exc)) from None
+    if check_source:
+        from newsetl.source import SourceError, open_source
+
+        try:
+            open_source(settings.source, settings.endpoint_url).check()
+        except SourceError as exc:
+            raise fail(str(exc)) from None
+    if not lock:  # a dry run writes nothing and waits for nobody
+        yield
+        return
+    try:
+        check_lock_file(catalog.lock_path(scope))
+    except WarehouseError as exc:
+        raise fail(str(exc)) from None
+    on_wait = feedback.waiting if feedback is not None else None
+    try:
+        with writer_lock(catalog, settings.lock_timeout, scope, on_wait=on_wait):
+            yield
+    except WarehouseError as exc:
+        raise fail(str(exc)) from None
 
 
-def summary_table(summary) -> Table:
+# --- run ---------------------------------------------------------------------------------------
+
+
+def exit_code(summary: Any) -> int:
+    """0 committed with every listed object in its place; 1 failed (nothing committed but the
+    run's record); 4 committed but a step after the commit failed; 3 committed but some objects
+    could not be read."""
+    if not summary.ok:
+        return EXIT_FAILED
+    if getattr(summary, "followup_errors", None):
+        return EXIT_FOLLOWUP
+    if getattr(summary, "unread", 0):
+        return EXIT_UNREAD
+    return EXIT_OK
+
+
+def summary_table(summary: Any, seconds: float) -> Table:
     table = Table(
-        title=f"newsetl run {summary.run_id}",
+        title=Text(f"newsetl run {summary.run_id}"),
         header_style="bold",
         min_width=len(summary.run_id) + 14,
     )
@@ -130,322 +195,491 @@ def summary_table(summary) -> Table:
     table.add_column("value", justify="right")
     for name, value in summary.counts().items():
         table.add_row(name, str(value))
-    table.add_row("seconds", f"{summary.seconds:.1f}")
+    table.add_row("seconds", f"{seconds:.1f}")
     return table
 
 
-def build_settings(**flags: object) -> Settings:
-    """Flags given on the command line win; the rest come from NEWSETL_* variables or defaults."""
-    try:
-        return Settings(**{name: value for name, value in flags.items() if value is not None})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise fail(f"bad arguments: {problems}", EXIT_USAGE) from None
-
-
-@app.command()
-def run(
-    source: Annotated[
-        str | None,
-        typer.Option(help="s3://BUCKET/PREFIX/ or a local directory. [default: data/sample]"),
-    ] = None,
-    db: Annotated[
-        str | None,
-        typer.Option(
-            help="The lake's catalog: a SQLite file, or postgres:<conninfo>. "
-            "[default: warehouse/news.sqlite]"
-        ),
-    ] = None,
-    data_path: Annotated[
-        str | None,
-        typer.Option(
-            help="Where the lake's Parquet files go: a folder or s3://BUCKET/PREFIX/ "
-            "(default: beside a file catalog; required with PostgreSQL)."
-        ),
-    ] = None,
-    endpoint_url: Annotated[
-        str | None, typer.Option(help="S3 endpoint URL (AWS_ENDPOINT_URL is honoured too).")
-    ] = None,
-    pattern: Annotated[
-        str | None, typer.Option(help="Glob matched against each key's file name. [default: *.txt]")
-    ] = None,
-    full_refresh: Annotated[
-        bool | None, typer.Option("--full-refresh", help="Reprocess every object.")
-    ] = None,
-    max_object_bytes: Annotated[
-        int | None, typer.Option(help="Larger objects are held as too_large, unread.")
-    ] = None,
-    new_source: Annotated[
-        bool | None, typer.Option("--new-source", help="Accept a source new to the warehouse.")
-    ] = None,
-    max_delete_share: Annotated[
-        float | None, typer.Option(help="Refuse to mark more of the source deleted.")
-    ] = None,
-    allow_deletes: Annotated[
-        bool | None, typer.Option("--allow-deletes", help="Deletions above the share are real.")
-    ] = None,
-    dry_run: Annotated[
-        bool | None, typer.Option("--dry-run", help="Print the plan; change nothing.")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Concurrent GETs per chunk. [default: 16]")
-    ] = None,
-    chunk_size: Annotated[
-        int | None, typer.Option(help="Objects per Prefect task. [default: 500]")
-    ] = None,
-    critical_threshold: Annotated[
-        float | None,
-        typer.Option(help="Share of critical failures that fails the run. [default: 0.2]"),
-    ] = None,
-    lock_timeout: Annotated[
-        float | None, typer.Option(help="Seconds to wait for another writer. [default: 60]")
-    ] = None,
-    reports_dir: Annotated[
-        Path | None, typer.Option(help="GX context and Data Docs. [default: reports]")
-    ] = None,
-    task_runner: Annotated[
-        str | None,
-        typer.Option(
-            help="threads, or dask for fetch-and-parse on a Dask cluster. [default: threads]"
-        ),
-    ] = None,
-    dask_address: Annotated[
-        str | None,
-        typer.Option(help="tcp://HOST:PORT of a Dask scheduler; without it, a local cluster."),
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
-) -> None:
-    """Ingest new and changed objects from SOURCE into the warehouse.
-
-    Every option can also be set as NEWSETL_<OPTION> in the environment; AWS credentials and
-    region come from the standard AWS chain."""
-    settings = build_settings(
-        source=source,
-        db=db,
-        data_path=data_path,
-        endpoint_url=endpoint_url,
-        pattern=pattern,
-        full_refresh=full_refresh,
-        max_object_bytes=max_object_bytes,
-        new_source=new_source,
-        max_delete_share=max_delete_share,
-        allow_deletes=allow_deletes,
-        dry_run=dry_run,
-        workers=workers,
-        chunk_size=chunk_size,
-        critical_threshold=critical_threshold,
-        lock_timeout=lock_timeout,
-        reports_dir=reports_dir,
-        task_runner=task_runner,
-        dask_address=dask_address,
-    )
-
-    from newsetl.source import SourceError, open_source
-    from newsetl.warehouse import WarehouseError
-
-    try:
-        check_db_path(settings)
-        open_source(settings.source, settings.endpoint_url).check()
-    except (SourceError, WarehouseError) as exc:
-        raise fail(str(exc)) from None
-
-    stop_cleanly_on_sigterm()
-    prefect_ready = start_prefect(verbose)
-    warm_quality(settings)
-    from flows.ingest import RunFailed, ingest_news
-    from flows.runners import with_runner
-    from newsetl import progress
-    from newsetl.plan import PlanRefused
-
-    flow, overrides = with_runner(ingest_news, settings)
-    prefect_ready()
-    with _progress_bar() as callback, progress.reporting(callback):
-        try:
-            summary = flow(**{**settings.flow_parameters(), **overrides})
-        except RunFailed as exc:
-            summary = exc.summary
-        except (SourceError, WarehouseError, PlanRefused) as exc:
-            raise fail(str(exc)) from None
-    if summary.status == "dry_run":
-        print_plan(summary)
-        return
-    console.print(summary_table(summary))
-    if summary.snapshot_id is not None:
-        console.print(f"Lake snapshot: {summary.snapshot_id}")
-    if summary.data_docs:
-        console.print(f"Data Docs: {summary.data_docs}")
-    if not summary.ok:
-        raise fail(f"run failed: {summary.message}")
-    if summary.unread_objects:
-        console.print(unread_table(summary))
-    if summary.followup_errors:
-        raise fail(
-            f"run {summary.run_id} committed (snapshot {summary.snapshot_id}), but a step after "
-            f"the commit failed: {'; '.join(summary.followup_errors)}; the next run redoes it",
-            EXIT_FOLLOWUP,
-        )
-    if summary.unread:
-        raise fail(
-            f"run {summary.run_id} committed, but {summary.unread} object(s) could not be read; "
-            "they are not loaded and not deleted, and the next run reads them again",
-            EXIT_UNREAD,
-        )
-    if summary.loaded + summary.quarantined + summary.deleted == 0:
-        console.print("Nothing new: every object is unchanged since the last run.")
-
-
-def unread_table(summary) -> Table:
-    table = Table(title="not read (the next run reads them again)", header_style="bold")
-    table.add_column("key")
-    table.add_column("reason")
-    for item in summary.unread_objects:
-        table.add_row(Text(item["key"]), Text(item["reason"]))
-    return table
-
-
-def print_plan(summary) -> None:
+def print_plan(summary: Any) -> None:
     """A dry run: what a run would do, with a few keys of each kind."""
-    table = Table(title=f"plan for {summary.source} (dry run)", header_style="bold")
+    table = Table(title=Text(f"plan for {summary.source} (dry run)"), header_style="bold")
     table.add_column("change")
     table.add_column("objects", justify="right")
-    table.add_column("for example")
+    table.add_column("for example", overflow="fold")
     counts = summary.counts()
     for change in ("new", "changed", "unchanged", "deleted", "unread", "ignored"):
         examples = summary.plan_examples.get(change, [])
         table.add_row(change, str(counts.get(change, 0)), Text(", ".join(examples)))
-    console.print(table)
-    console.print(Text(summary.message))
+    console().print(table)
+    console().print(Text(summary.message))
 
 
-quarantine_app = typer.Typer(no_args_is_help=True, help="What is held back, and getting it out.")
-app.add_typer(quarantine_app, name="quarantine")
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        help="The lake's catalog: a SQLite file, or postgres:<conninfo>. "
-        "[default: warehouse/news.sqlite]"
-    ),
-]
+def unread_table(summary: Any) -> Table:
+    table = Table(title="not read (the next run reads them again)", header_style="bold")
+    table.add_column("key", overflow="fold")
+    table.add_column("reason", overflow="fold")
+    for item in getattr(summary, "unread_objects", []):
+        table.add_row(Text(str(item["key"])), Text(str(item["reason"])))
+    return table
 
 
-LakeEndpointOption = Annotated[
-    str | None, typer.Option(help="S3 endpoint URL, for a lake whose data are on S3.")
-]
+def show_run(summary: Any, seconds: float, as_json: bool) -> None:
+    """The outcome of a run on stdout, and its exit."""
+    if summary.status == "dry_run":
+        if as_json:
+            print_json({**summary.to_dict(), "wall_seconds": round(seconds, 3)})
+        else:
+            print_plan(summary)
+        return
+    code = exit_code(summary)
+    if as_json:
+        print_json({**summary.to_dict(), "wall_seconds": round(seconds, 3)})
+    else:
+        console().print(summary_table(summary, seconds))
+        if getattr(summary, "unread_objects", None):
+            console().print(unread_table(summary))
+        if summary.snapshot_id is not None:
+            console().print(f"Lake snapshot: {summary.snapshot_id}")
+        if summary.data_docs:
+            console().print(Text(f"Data Docs: {summary.data_docs}"))
+        if code == EXIT_OK and summary.loaded + summary.quarantined + summary.deleted == 0:
+            console().print("Nothing new: every object is unchanged since the last run.")
+    if code == EXIT_FAILED:
+        raise fail(f"run failed: {summary.message}")
+    if code == EXIT_FOLLOWUP:
+        raise fail(
+            f"run {summary.run_id} committed, but a step after the commit failed: "
+            f"{'; '.join(summary.followup_errors)}; the next run redoes it",
+            code,
+        )
+    if code == EXIT_UNREAD:
+        raise fail(
+            f"run {summary.run_id} committed, but {summary.unread} object(s) could not be read; "
+            "the next run reads them again",
+            code,
+        )
 
 
-def read_only(settings: Settings):
-    """The lake attached read-only: never waits for a run, never makes one wait."""
-    from newsetl.warehouse import WarehouseError, connect
+@app.command(cls=Command)
+@settings_options()
+def run(
+    settings: Settings, verbose: VerboseOption = False, json_output: JsonOption = False
+) -> None:
+    """Ingest new and changed objects from SOURCE into the warehouse.
+
+    Every option can also be set as NEWSETL_<OPTION> in the environment (a flag given here
+    wins); AWS credentials and region come from the standard AWS chain."""
+    with Feedback() as feedback:
+        feedback("checking")
+        with writing(
+            settings, settings.source, feedback, check_source=True, lock=not settings.dry_run
+        ):
+            stop_cleanly_on_sigterm()
+            feedback("prefect")
+            prefect_ready = start_prefect(verbose)
+            warm_quality(settings)
+            from flows.ingest import RunFailed, ingest_news
+            from flows.runners import with_runner
+            from newsetl import progress
+            from newsetl.plan import PlanRefused
+            from newsetl.source import SourceError
+
+            flow, overrides = with_runner(ingest_news, settings)
+            prefect_ready()
+            with progress.reporting(feedback):
+                try:
+                    summary = flow(**{**settings.flow_parameters(), **overrides})
+                except RunFailed as exc:
+                    summary = exc.summary
+                except (SourceError, PlanRefused) as exc:
+                    raise fail(str(exc)) from None
+    show_run(summary, command_seconds(), json_output)
+
+
+# --- reading the warehouse ---------------------------------------------------------------------
+
+
+def unreadable(settings: Settings, problem: str) -> str:
+    """Why the lake cannot be read: a run writing it (named), else the problem itself."""
+    from newsetl.lock import writers
+
+    running = writers(settings.catalog)
+    if not running:
+        return problem
+    who = running[0].describe() if running[0] is not None else "another run"
+    return (
+        f"{settings.catalog.describe()} cannot be read yet: it is being written by {who}; "
+        "try again when that run finishes (newsetl status shows it)"
+    )
+
+
+@contextmanager
+def reading(settings: Settings) -> Iterator[Any]:
+    """The lake attached read-only: never waits for a run, never makes one wait. A lake a run
+    is creating or migrating cannot be read yet: that is said, naming the run, instead of
+    DuckDB's message."""
+    import duckdb
+
+    from newsetl.catalog import WarehouseError
+    from newsetl.warehouse import connect
 
     try:
-        return connect(settings.catalog, read_only=True, endpoint_url=settings.endpoint_url)
+        con = connect(settings.catalog, read_only=True, endpoint_url=settings.endpoint_url)
     except WarehouseError as exc:
-        raise fail(str(exc)) from None
+        raise fail(unreadable(settings, str(exc))) from None
+    try:
+        yield con
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        problem = f"cannot read {settings.catalog.describe()}: {first}"
+        raise fail(unreadable(settings, problem)) from None
+    finally:
+        con.close()
 
 
-@quarantine_app.command("list")
-def quarantine_list(db: DbOption = None) -> None:
+def records(con: Any, sql: str, params: dict | None = None) -> list[dict]:
+    result = con.execute(sql, params or {})
+    columns = [d[0] for d in result.description]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def since(moment: datetime | None) -> float | None:
+    return None if moment is None else (datetime.now(UTC) - moment).total_seconds()
+
+
+def when(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+quarantine_app = typer.Typer(
+    cls=Group, no_args_is_help=True, help="What is held back, and getting it out."
+)
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list", cls=Command)
+@settings_options("db", "endpoint_url")
+def quarantine_list(settings: Settings, json_output: JsonOption = False) -> None:
     """Show every held object with its reasons."""
     from newsetl.warehouse import sql_file
 
-    settings = build_settings(db=db)
-    with read_only(settings) as con:
-        relation = con.sql(sql_file("cli/quarantine_list.sql"))
-        count = len(relation)
-        title = f"quarantine of {settings.catalog.describe()}: {count} held"
-        console.print(relation_table(title, relation))
+    with reading(settings) as con:
+        held = records(con, sql_file("cli/quarantine_list.sql"))
+    if json_output:
+        print_json({"catalog": settings.catalog.describe(), "held": len(held), "objects": held})
+        return
+    table = Table(
+        title=Text(f"quarantine of {settings.catalog.describe()}: {len(held)} held"),
+        header_style="bold",
+    )
+    for column in ("key", "size", "reasons", "source_encoding", "quarantined_at", "run_id"):
+        table.add_column(column, overflow="fold")
+    for row in held:
+        table.add_row(
+            Text(row["key"]),
+            str(row["size"]),
+            Text(", ".join(row["reasons"] or [])),
+            Text(row["source_encoding"] or ""),
+            when(row["quarantined_at"]),
+            Text(row["run_id"]),
+        )
+    console().print(table)
 
 
-@quarantine_app.command("retry")
-def quarantine_retry(
-    db: DbOption = None,
-    reports_dir: Annotated[Path | None, typer.Option(help="GX context and Data Docs.")] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
-) -> None:
+@quarantine_app.command("retry", cls=Command)
+@settings_options("db", "reports_dir", "lock_timeout")
+def quarantine_retry(settings: Settings, verbose: VerboseOption = False) -> None:
     """Re-parse and re-validate held objects from their stored bytes; those that pass now move to
     articles, in one transaction. No bucket needed."""
-    settings = build_settings(db=db, reports_dir=reports_dir)
+    from newsetl.source import QuarantineSource
+
     if not settings.catalog.exists():
         raise fail(f"warehouse not found: {settings.catalog.describe()}")
-    stop_cleanly_on_sigterm()
-    prefect_ready = start_prefect(verbose)
-    warm_quality(settings)
-    from flows.ingest import RunFailed
-    from flows.quarantine import retry_quarantine
-    from newsetl.warehouse import WarehouseError
+    with Feedback() as feedback:
+        feedback("checking")
+        with writing(settings, QuarantineSource.SCHEME + settings.db, feedback):
+            stop_cleanly_on_sigterm()
+            feedback("prefect")
+            prefect_ready = start_prefect(verbose)
+            warm_quality(settings)
+            from flows.ingest import RunFailed
+            from flows.quarantine import retry_quarantine
+            from newsetl import progress
 
-    prefect_ready()
-
-    try:
-        summary = retry_quarantine(
-            db=settings.db,
-            reports_dir=str(settings.reports_dir),
-            lock_timeout=settings.lock_timeout,
-        )
-    except RunFailed as exc:
-        summary = exc.summary
-    except WarehouseError as exc:
-        raise fail(str(exc)) from None
+            prefect_ready()
+            with progress.reporting(feedback):
+                try:
+                    summary = retry_quarantine(
+                        db=settings.db,
+                        reports_dir=str(settings.reports_dir),
+                        lock_timeout=settings.lock_timeout,
+                    )
+                except RunFailed as exc:
+                    summary = exc.summary
     if summary.message == "the quarantine is empty":
-        console.print("The quarantine is empty: nothing to retry.")
+        console().print("The quarantine is empty: nothing to retry.")
         return
-    console.print(
+    console().print(
         f"Retried {summary.refreshed} held objects: {summary.loaded} moved to articles, "
         f"{summary.quarantined} still held."
     )
 
 
-@app.command()
-def report(db: DbOption = None, reports_dir: Annotated[Path | None, typer.Option()] = None) -> None:
-    """The latest run's quality table, and where its Data Docs are."""
+# --- report ------------------------------------------------------------------------------------
+
+
+def expectation_rows(outcome: dict, flagged: dict[str, list[str]], limit: int) -> list[dict]:
+    """The rows behind one failed expectation: those GX named (up to its sample size, kept in
+    dq_results with the offending value), then the run's rows still held or flagged for it."""
+    details = outcome.get("details") or {}
+    found: dict[str, dict] = {}
+    column = outcome.get("column_name")
+    for entry in details.get("unexpected_sample") or []:
+        if isinstance(entry, dict) and "key" in entry:
+            sampled = bool(column) and column in entry
+            value = entry.get(column) if sampled else None
+            found.setdefault(str(entry["key"]), {"value": value, "sampled": sampled})
+    for key in flagged.get(outcome["expectation"], []):
+        found.setdefault(key, {"value": None, "sampled": False})
+    return [{"key": key, **row} for key, row in list(found.items())[:limit]]
+
+
+def gather_runs(con: Any, run_id: str | None, last: int, rows: int) -> list[dict]:
+    """Runs with every expectation's outcome and the rows behind each failure."""
     from newsetl.warehouse import sql_file
 
-    settings = build_settings(db=db, reports_dir=reports_dir)
-    with read_only(settings) as con:
-        latest = con.sql(sql_file("cli/latest_run.sql"))
-        row = latest.fetchone()
-        if row is None:
-            console.print("No runs recorded yet.")
-            return
-        run_id = row[0]
-        overview = Table(title=f"latest run {run_id}", show_header=False)
-        overview.add_column("field", style="bold")
-        overview.add_column("value")
-        for name, value in zip(latest.columns[1:], row[1:], strict=True):
-            overview.add_row(name, "" if value is None else str(value))
-        console.print(overview)
-        quality = con.execute(sql_file("cli/latest_quality.sql"), {"run_id": run_id})
-        console.print(relation_table(f"expectations of run {run_id}", quality.pl()))
-    docs = settings.reports_dir / "data_docs" / "index.html"
-    if docs.is_file():
-        console.print(f"Data Docs: {docs.resolve()}")
-    else:
-        console.print(f"Data Docs not built yet (expected at {docs})")
+    runs = records(con, sql_file("cli/runs.sql"), {"run_id": run_id, "limit": last})
+    gathered = []
+    for run_row in runs:
+        params = {"run_id": run_row["run_id"]}
+        flagged: dict[str, list[str]] = {}
+        for item in records(con, sql_file("cli/flagged_rows.sql"), params):
+            flagged.setdefault(item["expectation"], []).append(item["key"])
+        expectations = []
+        for outcome in records(con, sql_file("cli/expectations.sql"), params):
+            try:
+                outcome["details"] = json.loads(outcome["details"] or "{}")
+            except ValueError:
+                outcome["details"] = {}
+            outcome["observed_value"] = outcome["details"].get("observed_value")
+            outcome["rows"] = [] if outcome["success"] else expectation_rows(outcome, flagged, rows)
+            del outcome["details"]
+            expectations.append(outcome)
+        gathered.append({"run": run_row, "expectations": expectations})
+    return gathered
 
+
+def show_report(item: dict, rows: int) -> None:
+    run_row = item["run"]
+    overview = Table(title=Text(f"run {run_row['run_id']}"), show_header=False)
+    overview.add_column("field", style="bold")
+    overview.add_column("value", overflow="fold")
+    for name, value in run_row.items():
+        if name in ("run_id", "flow_run_id"):
+            continue
+        shown = when(value) if isinstance(value, datetime) else "" if value is None else value
+        overview.add_row(name, Text(str(shown)))
+    console().print(overview)
+    outcomes = Table(title=Text(f"expectations of run {run_row['run_id']}"), header_style="bold")
+    for column in ("suite", "expectation", "severity", "success", "rows", "unexpected", "%"):
+        outcomes.add_column(column, overflow="fold")
+    for e in item["expectations"]:
+        outcomes.add_row(
+            Text(e["suite"]),
+            Text(e["expectation"]),
+            Text(e["severity"]),
+            str(e["success"]),
+            str(e["element_count"]),
+            str(e["unexpected_count"]),
+            f"{e['unexpected_percent']:g}",
+        )
+    console().print(outcomes)
+    failed = [e for e in item["expectations"] if not e["success"]]
+    if not failed:
+        return
+    behind = Table(
+        title=Text(f"rows behind the failed expectations of run {run_row['run_id']}"),
+        header_style="bold",
+    )
+    for column in ("severity", "expectation", "unexpected", "rows"):
+        behind.add_column(column, overflow="fold")
+    for e in failed:
+        lines = [
+            f"{r['key']}  ({e['column_name']}: {json.dumps(r['value'], ensure_ascii=False)})"
+            if r["sampled"]
+            else r["key"]
+            for r in e["rows"]
+        ]
+        if not lines and e["observed_value"] is not None:
+            lines = [f"observed: {e['observed_value']}"]
+        more = e["unexpected_count"] - len(e["rows"])
+        if e["rows"] and more > 0:
+            lines.append(f"… {more} more (--rows, or the Data Docs)")
+        behind.add_row(
+            Text(e["severity"]),
+            Text(f"{e['suite']}.{e['expectation']}"),
+            str(e["unexpected_count"]),
+            Text("\n".join(lines)),
+        )
+    console().print(behind)
+
+
+@app.command(cls=Command)
+@settings_options("db", "reports_dir", "endpoint_url")
+def report(
+    settings: Settings,
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="This run (a run_id) instead of the latest.")
+    ] = None,
+    last: Annotated[
+        int | None,
+        typer.Option("--last", min=1, help=with_default("The newest N runs.", "1, the latest")),
+    ] = None,
+    rows: Annotated[
+        int, typer.Option(min=0, help="Rows listed per failed expectation.", show_default=True)
+    ] = 20,
+    json_output: JsonOption = False,
+) -> None:
+    """A run's counts, every expectation's outcome and the rows behind each failed one, and
+    where the Data Docs are: the latest run, the one given with --run, or the newest N."""
+    if run_id is not None and last is not None:
+        raise fail("bad arguments: --run and --last exclude each other", EXIT_USAGE)
+    with reading(settings) as con:
+        runs = gather_runs(con, run_id, last or 1, rows)
+    docs = settings.reports_dir / "data_docs" / "index.html"
+    docs_path = str(docs.resolve()) if docs.is_file() else None
+    if run_id is not None and not runs:
+        raise fail(f"no run {run_id} in {settings.catalog.describe()}")
+    if json_output:
+        print_json({"catalog": settings.catalog.describe(), "data_docs": docs_path, "runs": runs})
+        return
+    if not runs:
+        console().print("No runs recorded yet.")
+        return
+    for item in runs:
+        show_report(item, rows)
+    if docs_path:
+        console().print(Text(f"Data Docs: {docs_path}"))
+    else:
+        console().print(Text(f"Data Docs not built yet (expected at {docs})"))
+
+
+# --- status ------------------------------------------------------------------------------------
+
+HOLDER_KEYS = ("pid", "host", "command", "since", "catalog", "scope")
+
+
+@app.command(cls=Command)
+@settings_options("db", "endpoint_url")
+def status(settings: Settings, json_output: JsonOption = False) -> None:
+    """Whether a run is writing now (and which), the last run and its outcome, how fresh the
+    warehouse is, and the oldest object in quarantine. Never waits for a running writer."""
+    from newsetl.lock import writers
+    from newsetl.warehouse import sql_file
+
+    catalog = settings.catalog
+    running = writers(catalog)
+    data: dict[str, Any] = {
+        "catalog": catalog.describe(),
+        "warehouse_exists": catalog.exists(),
+        "in_progress": [
+            h.as_dict() if h is not None else dict.fromkeys(HOLDER_KEYS) for h in running
+        ],
+        "last_run": None,
+        "last_completed_run": None,
+        "quarantine": None,
+    }
+    if not catalog.exists() and not running:
+        raise fail(f"warehouse not found: {catalog.describe()}")
+    if catalog.exists():
+        with reading(settings) as con:
+            latest = records(con, sql_file("cli/runs.sql"), {"run_id": None, "limit": 1})
+            state = records(con, sql_file("cli/status.sql"))[0]
+        data["last_run"] = latest[0] if latest else None
+        if state["last_completed_run_id"] is not None:
+            data["last_completed_run"] = {
+                "run_id": state["last_completed_run_id"],
+                "finished_at": state["last_completed_at"],
+                "age_seconds": round(since(state["last_completed_at"]), 1),
+            }
+        oldest = None
+        if state["oldest_key"] is not None:
+            oldest = {
+                "key": state["oldest_key"],
+                "reasons": state["oldest_reasons"],
+                "run_id": state["oldest_run_id"],
+                "quarantined_at": state["oldest_quarantined_at"],
+                "age_seconds": round(since(state["oldest_quarantined_at"]), 1),
+            }
+        data["quarantine"] = {"held": state["held"], "oldest": oldest}
+    if json_output:
+        print_json(data)
+        return
+    table = Table(title=Text(f"status of {catalog.describe()}"), show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value", overflow="fold")
+    if running:
+        for holder in running:
+            table.add_row("run in progress", Text(holder.describe() if holder else "yes"))
+    else:
+        table.add_row("run in progress", "no")
+    last_run = data["last_run"]
+    if last_run is None:
+        table.add_row("last run", "none recorded" if catalog.exists() else "warehouse not made yet")
+    else:
+        line = (
+            f"{last_run['run_id']}: {last_run['status']}, finished {when(last_run['finished_at'])}"
+            f" ({age(since(last_run['finished_at']))} ago)"
+        )
+        if last_run["status"] != "completed" and last_run.get("message"):
+            line += f": {last_run['message']}"
+        table.add_row("last run", Text(line))
+    fresh = data["last_completed_run"]
+    table.add_row(
+        "freshness",
+        Text(
+            f"last completed run {age(fresh['age_seconds'])} ago ({fresh['run_id']})"
+            if fresh
+            else "no completed run"
+        ),
+    )
+    quarantine = data["quarantine"]
+    if quarantine is not None:
+        oldest = quarantine["oldest"]
+        text = f"{quarantine['held']} held"
+        if oldest:
+            text += (
+                f"; oldest {oldest['key']}, held {age(oldest['age_seconds'])} "
+                f"({', '.join(oldest['reasons'] or [])})"
+            )
+        table.add_row("quarantine", Text(text))
+    console().print(table)
+
+
+# --- sql, maintain, migrate-warehouse ----------------------------------------------------------
 
 SQL_FORMATS = ("table", "csv", "json")
 
 
-@app.command("sql")
+@app.command("sql", cls=Command)
+@settings_options("db", "endpoint_url")
 def sql_command(
-    db: DbOption = None,
+    settings: Settings,
     command: Annotated[
         str | None, typer.Option("--command", "-c", help="Run this SQL and exit.")
     ] = None,
     output: Annotated[
-        str, typer.Option("--format", help="table, csv or json (with -c). [default: table]")
+        str, typer.Option("--format", help="table, csv or json (with -c).", show_default=True)
     ] = "table",
-    endpoint_url: LakeEndpointOption = None,
 ) -> None:
     """Query the warehouse read-only, with the search macros ready: `-c SQL` runs one statement;
     without it, the DuckDB shell opens on the lake."""
+    import sys
+
     if output not in SQL_FORMATS:
         raise fail(f"bad arguments: --format must be one of {', '.join(SQL_FORMATS)}", EXIT_USAGE)
-    settings = build_settings(db=db, endpoint_url=endpoint_url)
     if command is None:
+        from newsetl.catalog import WarehouseError
         from newsetl.shell import run_shell
-        from newsetl.warehouse import WarehouseError
 
         try:
             raise typer.Exit(run_shell(settings.catalog, endpoint_url=settings.endpoint_url))
@@ -453,7 +687,7 @@ def sql_command(
             raise fail(str(exc)) from None
     import duckdb
 
-    with read_only(settings) as con:
+    with reading(settings) as con:
         try:
             relation = con.sql(command)
         except duckdb.Error as exc:
@@ -466,99 +700,62 @@ def sql_command(
     elif output == "json":
         sys.stdout.write(frame.write_json() + "\n")
     else:
-        console.print(relation_table(f"{frame.height} rows", frame))
+        console().print(relation_table(f"{frame.height} rows", frame))
 
 
-@app.command()
+@app.command(cls=Command)
+@settings_options("db", "lock_timeout", "endpoint_url")
 def maintain(
-    db: DbOption = None,
+    settings: Settings,
     retention_days: Annotated[
         int,
-        typer.Option(min=0, help="Expire snapshots older than this many days. [default: 30]"),
+        typer.Option(min=0, help="Expire snapshots older than this many days.", show_default=True),
     ] = 30,
-    lock_timeout: Annotated[
-        float | None, typer.Option(help="Seconds to wait for a run. [default: 60]")
-    ] = None,
-    endpoint_url: LakeEndpointOption = None,
 ) -> None:
     """Merge the small files runs leave, expire snapshots older than the retention, and delete
     files no snapshot references. Safe while readers are attached; a run waits for it."""
+    from newsetl.catalog import WarehouseError
     from newsetl.maintain import maintain as run_maintenance
-    from newsetl.warehouse import WarehouseError, connect, writer_lock
+    from newsetl.warehouse import connect
 
-    settings = build_settings(db=db, lock_timeout=lock_timeout, endpoint_url=endpoint_url)
-    try:
-        catalog = settings.catalog
-        if not catalog.exists():
-            raise WarehouseError(f"warehouse not found: {catalog.describe()}")
-        with writer_lock(catalog, settings.lock_timeout):
+    catalog = settings.catalog
+    if not catalog.exists():
+        raise fail(f"warehouse not found: {catalog.describe()}")
+    with Feedback() as feedback, writing(settings, "", feedback):
+        feedback("maintaining")
+        try:
             con = connect(catalog, endpoint_url=settings.endpoint_url)
             try:
                 done = run_maintenance(con, retention_days)
             finally:
                 con.close()
-    except WarehouseError as exc:
-        raise fail(str(exc)) from None
-    table = Table(title=f"maintenance of {catalog.describe()}", show_header=False)
+        except WarehouseError as exc:
+            raise fail(str(exc)) from None
+    table = Table(title=Text(f"maintenance of {catalog.describe()}"), show_header=False)
     for name, value in done.as_dict().items():
         table.add_row(name, str(value))
-    console.print(table)
+    console().print(table)
 
 
-@app.command("migrate-warehouse")
+@app.command("migrate-warehouse", cls=Command)
+@settings_options("db", "data_path", "endpoint_url")
 def migrate_warehouse(
+    settings: Settings,
     old: Annotated[Path, typer.Argument(help="A warehouse file made by an earlier version.")],
-    db: DbOption = None,
-    data_path: Annotated[
-        str | None, typer.Option(help="Where the new lake's Parquet files go.")
-    ] = None,
-    endpoint_url: LakeEndpointOption = None,
 ) -> None:
     """Move a DuckDB-file warehouse (all tables, quarantine bytes, run history) into a new, empty
     lake, indexing its articles for search, in one snapshot."""
+    from newsetl.catalog import WarehouseError
     from newsetl.upgrade import migrate_duckdb_warehouse
-    from newsetl.warehouse import WarehouseError
 
-    settings = build_settings(db=db, data_path=data_path, endpoint_url=endpoint_url)
     try:
         counts = migrate_duckdb_warehouse(old, settings)
     except WarehouseError as exc:
         raise fail(str(exc)) from None
-    table = Table(title=f"{old} moved into {settings.catalog.describe()}", show_header=False)
+    table = Table(title=Text(f"{old} moved into {settings.catalog.describe()}"), show_header=False)
     for name, value in counts.items():
         table.add_row(name, str(value))
-    console.print(table)
-
-
-class _progress_bar:
-    """A rich progress bar on a terminal; nothing when output is piped or in CI."""
-
-    def __enter__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        self.progress = None
-        if sys.stderr.isatty():
-            self.progress = Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=errors,
-                transient=True,
-            )
-            self.progress.start()
-            # Started on the first report, so the clock leaves out Prefect's start-up.
-            self.task = self.progress.add_task("fetch and parse", total=None, start=False)
-        return self.update
-
-    def update(self, phase: str, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress.start_task(self.task)
-            self.progress.update(self.task, completed=done, total=total)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
+    console().print(table)
 
 
 def main() -> None:  # pragma: no cover - console entry point

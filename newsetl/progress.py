@@ -25,3 +25,8 @@ def advance(phase: str, done: int, total: int) -> None:
     callback = _callback.get()
     if callback is not None:
         callback(phase, done, total)
+
+
+def phase(name: str, total: int = 0) -> None:
+    """A new phase of the run begins (listing, validating, loading, …)."""
+    advance(name, 0, total)

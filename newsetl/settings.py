@@ -11,6 +11,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Markers for fields (in `json_schema_extra`). Every field is a command-line option and a flow
+# parameter unless marked: ENVIRONMENT_ONLY fields are set by NEWSETL_* variables alone, and
+# NOT_A_FLOW_PARAMETER fields are options the command line itself uses. `default_help` says in
+# words what a default computed at run time (None, or a factory) comes to.
+ENVIRONMENT_ONLY = {"option": False, "flow": False}
+NOT_A_FLOW_PARAMETER = {"flow": False}
+
 
 class Settings(BaseSettings):
     """Everything a run needs. Credentials are absent on purpose: boto3's chain supplies them."""
@@ -27,10 +34,13 @@ class Settings(BaseSettings):
     data_path: str | None = Field(
         None,
         description="Where the lake's Parquet files go: a folder or s3://BUCKET/PREFIX/ "
-        "(default: beside a file catalog; required with PostgreSQL).",
+        "(required with PostgreSQL).",
+        json_schema_extra={"default_help": "beside a file catalog"},
     )
     endpoint_url: str | None = Field(
-        None, description="S3 endpoint; AWS_ENDPOINT_URL is honoured when unset."
+        None,
+        description="S3 endpoint of the source and of an s3:// data path.",
+        json_schema_extra={"default_help": "AWS_ENDPOINT_URL, else AWS"},
     )
     pattern: str = Field("*.txt", description="Glob matched against each key's file name.")
     full_refresh: bool = Field(False, description="Reprocess every object.")
@@ -61,20 +71,34 @@ class Settings(BaseSettings):
     )
     lock_timeout: float = Field(60.0, ge=0.0, description="Seconds to wait for another writer.")
     reports_dir: Path = Field(Path("reports"), description="GX context and Data Docs.")
-    expectations_dir: Path = Field(PROJECT_ROOT / "expectations")
+    expectations_dir: Path = Field(
+        PROJECT_ROOT / "expectations",
+        description="The GX suites, as JSON.",
+        json_schema_extra=ENVIRONMENT_ONLY,
+    )
     parse_processes: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=0,
         le=64,
         description="Worker processes that parse; 0 parses in the fetching thread.",
+        json_schema_extra={"default_help": "one per core"},
     )
     duckdb_memory_limit: str = Field(
         "256MB",
         description="DuckDB's memory for the load and the search index; beyond it DuckDB spills "
         "to disk beside the warehouse, so memory stays flat as the corpus grows.",
+        json_schema_extra=ENVIRONMENT_ONLY,
     )
-    task_runner: Literal["threads", "dask"] = "threads"
-    dask_address: str | None = None
+    task_runner: Literal["threads", "dask"] = Field(
+        "threads",
+        description="threads, or dask for fetch-and-parse on a Dask cluster.",
+        json_schema_extra=NOT_A_FLOW_PARAMETER,
+    )
+    dask_address: str | None = Field(
+        None,
+        description="tcp://HOST:PORT of a Dask scheduler.",
+        json_schema_extra={**NOT_A_FLOW_PARAMETER, "default_help": "a local cluster"},
+    )
 
     @field_validator("source")
     @classmethod
@@ -94,7 +118,7 @@ class Settings(BaseSettings):
 
     @property
     def catalog(self):
-        from newsetl.warehouse import Catalog
+        from newsetl.catalog import Catalog
 
         return Catalog.parse(self.db, self.data_path)
 
@@ -107,23 +131,21 @@ class Settings(BaseSettings):
         return catalog.local_dir / name
 
     def flow_parameters(self) -> dict:
-        """The flow's parameters: plain values, so deployments can set them too."""
-        return {
-            "source": self.source,
-            "db": self.db,
-            "data_path": self.data_path,
-            "endpoint_url": self.endpoint_url,
-            "pattern": self.pattern,
-            "full_refresh": self.full_refresh,
-            "max_object_bytes": self.max_object_bytes,
-            "new_source": self.new_source,
-            "max_delete_share": self.max_delete_share,
-            "allow_deletes": self.allow_deletes,
-            "dry_run": self.dry_run,
-            "workers": self.workers,
-            "chunk_size": self.chunk_size,
-            "critical_threshold": self.critical_threshold,
-            "lock_timeout": self.lock_timeout,
-            "reports_dir": str(self.reports_dir),
-            "parse_processes": self.parse_processes,
-        }
+        """The flow's parameters, plain values so deployments can set them too: every field but
+        those marked as not for the flow."""
+        return self.model_dump(mode="json", include=set(flow_fields()))
+
+
+def _marked(name: str, key: str) -> bool:
+    extra = Settings.model_fields[name].json_schema_extra
+    return isinstance(extra, dict) and extra.get(key) is False
+
+
+def option_fields() -> list[str]:
+    """The fields a command line offers as --options, in declaration order."""
+    return [name for name in Settings.model_fields if not _marked(name, "option")]
+
+
+def flow_fields() -> list[str]:
+    """The fields the ingest flow takes as parameters."""
+    return [name for name in Settings.model_fields if not _marked(name, "flow")]

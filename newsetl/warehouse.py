@@ -12,37 +12,37 @@ Two kinds of catalog:
 
 Every connection is in-memory DuckDB with the lake attached as `news` and made the default, so
 the contract's tables resolve unqualified. Internal objects live in schema `newsetl_internal`.
+
+Where a lake is (`Catalog`) and who writes it (`writer_lock`) live in newsetl.catalog and
+newsetl.lock, light enough for the command line's first checks; they are imported here too.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
-from filelock import FileLock, Timeout
 
 from newsetl import checkpoints
+from newsetl.catalog import POSTGRES_PREFIX as POSTGRES_PREFIX
+from newsetl.catalog import Catalog as Catalog
+from newsetl.catalog import WarehouseError as WarehouseError
+from newsetl.catalog import redact as redact
+from newsetl.lock import writer_lock as writer_lock
 from newsetl.settings import PROJECT_ROOT
 
 SQL_DIR = PROJECT_ROOT / "sql"
 ALIAS = "news"
 INTERNAL = "newsetl_internal"
 _MIGRATION_NAME = re.compile(r"^(\d+)_[\w-]+\.sql$")
-POSTGRES_PREFIX = "postgres:"
 COMMIT_ATTEMPTS = 8
-
-
-class WarehouseError(RuntimeError):
-    """A problem with the warehouse a user can act on: locked, unwritable, not a lake."""
 
 
 def sql_file(name: str) -> str:
@@ -58,77 +58,6 @@ def run_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
 def quote(value: str) -> str:
     """A SQL string literal, for the few statements that take no parameters (ATTACH, SECRET)."""
     return "'" + value.replace("'", "''") + "'"
-
-
-_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
-_URI_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
-
-
-def redact(text: str) -> str:
-    """A conninfo or message with any password replaced, for logs and errors."""
-    return _URI_PASSWORD.sub(r"\1***@", _PASSWORD.sub(r"\1***", text))
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """Where the lake's catalog is and where its data files go."""
-
-    kind: str  # sqlite | postgres
-    target: str  # the SQLite file, or the PostgreSQL conninfo
-    data_path: str | None  # None: beside a file catalog, or what the catalog already records
-
-    @classmethod
-    def parse(cls, db: str | Path, data_path: str | None = None) -> Catalog:
-        text = str(db).strip()
-        if text.startswith(POSTGRES_PREFIX):
-            conninfo = text.removeprefix(POSTGRES_PREFIX).strip()
-            if not conninfo:
-                raise WarehouseError("--db postgres: needs a conninfo, e.g. postgres:dbname=news")
-            return cls("postgres", conninfo, data_path)
-        path = Path(text)
-        if path.suffix == ".duckdb":
-            raise WarehouseError(
-                f"{path} is a DuckDB file; the warehouse is now a DuckLake catalog (.sqlite). "
-                f"Move it with: newsetl migrate-warehouse {path} --db "
-                f"{path.with_suffix('.sqlite')}"
-            )
-        return cls("sqlite", str(path), data_path)
-
-    @property
-    def is_file(self) -> bool:
-        return self.kind == "sqlite"
-
-    @property
-    def path(self) -> Path:
-        return Path(self.target)
-
-    def describe(self) -> str:
-        return str(self.path) if self.is_file else POSTGRES_PREFIX + redact(self.target)
-
-    @property
-    def default_data_path(self) -> str:
-        """Beside a file catalog: `news.sqlite` keeps its Parquet files in `news.files/`."""
-        return str(self.path.with_name(f"{self.path.stem}.files")) + "/"
-
-    @property
-    def local_dir(self) -> Path:
-        """Where this machine keeps a run's staging and DuckDB's spill files: beside a file
-        catalog, `.newsetl/` in the working directory for a server catalog."""
-        return self.path.parent if self.is_file else Path(".newsetl")
-
-    def lock_path(self, scope: str = "") -> Path:
-        """The writer lock. A file catalog has one writer at a time; a PostgreSQL catalog takes
-        many, one per source (`scope`), each of which must not run twice at once."""
-        if self.is_file:
-            return Path(str(self.path) + ".lock")
-        digest = hashlib.sha256(f"{redact(self.target)}\n{scope}".encode()).hexdigest()[:16]
-        return self.local_dir / "locks" / f"{digest}.lock"
-
-    def exists(self) -> bool:
-        return self.path.is_file() if self.is_file else True
-
-    def attach_uri(self) -> str:
-        return f"ducklake:{self.kind}:{self.target}"
 
 
 # --- extensions -------------------------------------------------------------------------------
@@ -329,26 +258,6 @@ def stored_s3(catalog: Catalog) -> bool:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-@contextmanager
-def writer_lock(catalog: Catalog, timeout: float, scope: str = "") -> Iterator[None]:
-    """One writing run per catalog (file) or per source (PostgreSQL): a lock file, waited for up
-    to `timeout` seconds, held for the whole run so two runs never plan against the same state."""
-    path = catalog.lock_path(scope)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path))
-    try:
-        lock.acquire(timeout=timeout)
-    except Timeout:
-        raise WarehouseError(
-            f"{catalog.describe()} is being written by another run; waited {timeout:g} s "
-            "(see --lock-timeout)"
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 # --- migrations -------------------------------------------------------------------------------

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
+import pty
+import re
 import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 from newsetl.devs3 import MotoServer
+from newsetl.summary import COUNTS
 from newsetl.warehouse import Catalog, writer_lock
-from tests.conftest import table
+from tests.conftest import SAMPLE, table
 
 
 def test_run_prints_summary_and_exits_zero(cli, moto, bucket: str, warehouse_dir: Path) -> None:
@@ -134,7 +142,9 @@ def test_second_writer_waits_then_fails_cleanly(
     with writer_lock(Catalog.parse(db), timeout=5, scope=f"s3://{bucket}/incoming/"):
         blocked = cli(*args, "--lock-timeout", "2")
     assert blocked.returncode == 1
-    assert "being written by another run" in one_line_error(blocked)
+    line = one_line_error(blocked)
+    assert f"being written by another run: PID {os.getpid()}" in line
+    assert "waited 2 s" in line
     assert table(db, "SELECT count(*) FROM articles") == [(5,)]
     assert table(db, "SELECT count(*) FROM ingest_runs") == [(1,)]
 
@@ -170,3 +180,61 @@ def test_report_on_a_missing_warehouse_is_one_line(cli, warehouse_dir: Path) -> 
     result = cli("report", "--db", str(warehouse_dir / "nope.sqlite"))
     assert result.returncode == 1
     assert "warehouse not found" in one_line_error(result)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
+
+
+def test_run_json_on_stdout_and_what_it_does_on_the_terminal(
+    prefect_api: str, warehouse_dir: Path
+) -> None:
+    """stdout a pipe, stderr a terminal: the summary is one JSON document on stdout, and the
+    terminal saw every phase, from the checks before Prefect starts to the Data Docs."""
+    db = warehouse_dir / "news.sqlite"
+    env = {**os.environ, "PREFECT_API_URL": prefect_api, "TERM": "xterm", "COLUMNS": "120"}
+    env.pop("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", None)
+    command = [str(Path(sys.executable).with_name("newsetl")), "run", "--json"]
+    command += ["--source", str(SAMPLE), "--db", str(db)]
+    command += ["--reports-dir", str(warehouse_dir / "reports")]
+    terminal, terminal_side = pty.openpty()
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=terminal_side, env=env)
+    os.close(terminal_side)
+    screen = bytearray()
+
+    def read_terminal() -> None:
+        while True:
+            try:
+                chunk = os.read(terminal, 65536)
+            except OSError:  # every writer has closed it
+                return
+            if not chunk:
+                return
+            screen.extend(chunk)
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
+    stdout, _ = process.communicate(timeout=600)
+    elapsed = time.monotonic() - started
+    reader.join(timeout=60)
+    os.close(terminal)
+    shown = ANSI.sub("", screen.decode("utf-8", errors="replace"))
+    assert process.returncode == 0, shown[-2000:]
+
+    summary = json.loads(stdout)
+    assert summary["status"] == "completed" and summary["loaded"] == 5
+    assert set(COUNTS) | {"run_id", "seconds", "wall_seconds", "snapshot_id"} <= set(summary)
+    # The whole command: its start-up (imports, Prefect) and the Data Docs included.
+    assert summary["seconds"] + 1 <= summary["wall_seconds"] <= elapsed
+    for phase in (
+        "checking the warehouse, the lock and the source",
+        "starting Prefect",
+        "opening the warehouse",
+        "listing the source",
+        "fetching and parsing",
+        "5/5",
+        "validating",
+        "loading",
+        "building the Data Docs",
+    ):
+        assert phase in shown, phase
