@@ -12,9 +12,11 @@ module itself imports nothing beyond the standard library.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -39,6 +41,13 @@ BATCH_DEFINITION = "whole_frame"
 MAX_STORED_RUNS = 50  # validation results kept per suite; Data Docs shows what is kept
 SAMPLE_SIZE = 20  # unexpected values/keys kept in outcome details and in stored results
 MAX_VALUE_CHARS = 200  # long strings (titles that swallowed a body) are cut in samples
+# How newsetl renders pages (newsetl.datadocs_render). Pages rendered under another version are
+# rendered again by the next build: a change in escaping or wording reaches the old pages too.
+RENDER_VERSION = "2"
+RENDER_MARKER = ".newsetl-render"
+
+# A validation's status by severity: GX says failed whenever any expectation failed.
+PASSED, PASSED_WITH_WARNINGS, FAILED = "passed", "passed_with_warnings", "failed"
 
 # COMPLETE is the only format whose `unexpected_index_list` names every failing row; with
 # `unexpected_index_column_names` each entry carries the row's `key`, so no positional
@@ -105,6 +114,19 @@ class ValidationReport:
         return [o for o in self.outcomes if not o.success and o.severity == severity]
 
 
+def validation_status(outcomes: Iterable[tuple[bool, str, bool]]) -> str:
+    """(success, severity, raised an exception) per expectation -> passed, passed_with_warnings
+    or failed. A failed critical expectation fails the validation, and so does an expectation
+    GX could not evaluate, whatever its severity; failed warnings alone pass it with warnings."""
+    status = PASSED
+    for success, severity, raised in outcomes:
+        if raised or (not success and severity != "warning"):
+            return FAILED
+        if not success:
+            status = PASSED_WITH_WARNINGS
+    return status
+
+
 _shared_lock = threading.Lock()
 
 
@@ -132,6 +154,8 @@ class QualityEngine:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        from newsetl.datadocs_render import SITE_INDEX_BUILDER, SITE_SECTION_BUILDERS
+
         self._gx = gx
         self.suites_dir = Path(suites_dir).resolve()
         self.gx_root = Path(gx_root).resolve()
@@ -151,7 +175,9 @@ class QualityEngine:
                 "class_name": "TupleFilesystemStoreBackend",
                 "base_directory": str(self.data_docs_dir),
             },
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            # newsetl's renderers and views: data text escaped, severities shown.
+            "site_section_builders": copy.deepcopy(SITE_SECTION_BUILDERS),
+            "site_index_builder": copy.deepcopy(SITE_INDEX_BUILDER),
         }
         sites = dict(self._context.variables.data_docs_sites or {})
         if sites != {DATA_DOCS_SITE: site}:
@@ -188,7 +214,8 @@ class QualityEngine:
 
         GX's default build re-renders every stored validation; rendering only the missing
         pages keeps the cost per run flat. Pages of pruned validations are deleted so the
-        site mirrors the store.
+        site mirrors the store. Pages rendered by another version of newsetl's renderers
+        (RENDER_VERSION) are all rendered again, once.
         """
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
@@ -196,8 +223,10 @@ class QualityEngine:
 
         store = self._results_store
         validations_dir = self.data_docs_dir / "validations"
+        marker = self.data_docs_dir / RENDER_MARKER
+        current = marker.is_file() and marker.read_text(encoding="utf-8") == RENDER_VERSION
         pages = {self._page_path(key): key for key in store.list_keys()}
-        missing = [key for path, key in pages.items() if not path.exists()]
+        missing = [key for path, key in pages.items() if not (current and path.exists())]
         suites = [ExpectationSuiteIdentifier(name=s.name) for s in self._context.suites.all()]
         # An empty list would mean "everything" to GX; the suites keep it non-empty.
         self._context.build_data_docs(
@@ -211,6 +240,7 @@ class QualityEngine:
         from newsetl.datadocs_assets import localize_data_docs
 
         localize_data_docs(self.data_docs_dir)  # CDN links -> web/node_modules copies, if any
+        marker.write_text(RENDER_VERSION, encoding="utf-8")
         return self.data_docs_dir / "index.html"
 
     # -- suites -------------------------------------------------------------------------
