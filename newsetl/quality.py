@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsetl.reports_lock import DEFAULT_TIMEOUT, reports_lock
+
 if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
@@ -148,18 +150,35 @@ class QualityEngine:
 
     One engine is meant to live for a whole flow run: building the context and importing GX
     is the expensive part, each validation afterwards costs about the GX computation alone.
+
+    Everything it writes under the reports folder (`gx_root`'s parent: the context, stored
+    results, Data Docs) it writes holding the reports lock (newsetl.reports_lock), so an ingest
+    storing results and a `dq-report` building pages never interleave. `lock_timeout` is how
+    long a call waits for it; each call may give its own.
     """
 
-    def __init__(self, suites_dir: Path, gx_root: Path) -> None:
+    def __init__(
+        self, suites_dir: Path, gx_root: Path, lock_timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
+        self.suites_dir = Path(suites_dir).resolve()
+        self.gx_root = Path(gx_root).resolve()
+        self.reports_dir = self.gx_root.parent
+        self.data_docs_dir = self.reports_dir / "data_docs"
+        self.lock_timeout = lock_timeout
+        with self._locked(None):
+            self._open_context()
+
+    def _locked(self, timeout: float | None):
+        """The reports lock, waited for `timeout` seconds (None: the engine's default)."""
+        return reports_lock(self.reports_dir, self.lock_timeout if timeout is None else timeout)
+
+    def _open_context(self) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         from newsetl.datadocs_render import SITE_INDEX_BUILDER, SITE_SECTION_BUILDERS
 
         self._gx = gx
-        self.suites_dir = Path(suites_dir).resolve()
-        self.gx_root = Path(gx_root).resolve()
-        self.data_docs_dir = self.gx_root.parent / "data_docs"
         self._context = gx.get_context(mode="file", context_root_dir=str(self.gx_root))
 
         changed = False
@@ -195,21 +214,33 @@ class QualityEngine:
     # -- public API ---------------------------------------------------------------------
 
     def validate_articles(
-        self, frame: pl.DataFrame, *, run_date: date, run_name: str
+        self,
+        frame: pl.DataFrame,
+        *,
+        run_date: date,
+        run_name: str,
+        lock_timeout: float | None = None,
     ) -> ValidationReport:
         """Validate the per-article frame; dates up to the day after `run_date` are allowed."""
         parameters = {MAX_PUBLISHED_DATE_PARAMETER: (run_date + timedelta(days=1)).isoformat()}
-        return self._validate(ARTICLES_SUITE, frame, run_name=run_name, parameters=parameters)
+        with self._locked(lock_timeout):
+            return self._validate(ARTICLES_SUITE, frame, run_name=run_name, parameters=parameters)
 
-    def validate_batch(self, listing: pl.DataFrame, *, run_name: str) -> ValidationReport:
+    def validate_batch(
+        self, listing: pl.DataFrame, *, run_name: str, lock_timeout: float | None = None
+    ) -> ValidationReport:
         """Validate the bucket listing before anything is parsed or deleted."""
-        return self._validate(BATCH_SUITE, listing, run_name=run_name, parameters={})
+        with self._locked(lock_timeout):
+            return self._validate(BATCH_SUITE, listing, run_name=run_name, parameters={})
 
-    def validate_drift(self, frame: pl.DataFrame, *, run_name: str) -> ValidationReport:
+    def validate_drift(
+        self, frame: pl.DataFrame, *, run_name: str, lock_timeout: float | None = None
+    ) -> ValidationReport:
         """Validate the per-prefix layout drift frame (newsetl.drift)."""
-        return self._validate(DRIFT_SUITE, frame, run_name=run_name, parameters={})
+        with self._locked(lock_timeout):
+            return self._validate(DRIFT_SUITE, frame, run_name=run_name, parameters={})
 
-    def build_data_docs(self) -> Path:
+    def build_data_docs(self, *, lock_timeout: float | None = None) -> Path:
         """Render pages for stored validations that have none yet, the suites, and the index.
 
         GX's default build re-renders every stored validation; rendering only the missing
@@ -221,27 +252,28 @@ class QualityEngine:
             ExpectationSuiteIdentifier,
         )
 
-        store = self._results_store
-        validations_dir = self.data_docs_dir / "validations"
-        marker = self.data_docs_dir / RENDER_MARKER
-        current = marker.is_file() and marker.read_text(encoding="utf-8") == RENDER_VERSION
-        pages = {self._page_path(key): key for key in store.list_keys()}
-        missing = [key for path, key in pages.items() if not (current and path.exists())]
-        suites = [ExpectationSuiteIdentifier(name=s.name) for s in self._context.suites.all()]
-        # An empty list would mean "everything" to GX; the suites keep it non-empty.
-        self._context.build_data_docs(
-            site_names=[DATA_DOCS_SITE], resource_identifiers=[*suites, *missing]
-        )
-        if validations_dir.exists():
-            for page in validations_dir.rglob("*.html"):
-                if page not in pages:
-                    page.unlink()
-            _remove_empty_dirs(validations_dir)
         from newsetl.datadocs_assets import localize_data_docs
 
-        localize_data_docs(self.data_docs_dir)  # CDN links -> web/node_modules copies, if any
-        marker.write_text(RENDER_VERSION, encoding="utf-8")
-        return self.data_docs_dir / "index.html"
+        with self._locked(lock_timeout):
+            store = self._results_store
+            validations_dir = self.data_docs_dir / "validations"
+            marker = self.data_docs_dir / RENDER_MARKER
+            current = marker.is_file() and marker.read_text(encoding="utf-8") == RENDER_VERSION
+            pages = {self._page_path(key): key for key in store.list_keys()}
+            missing = [key for path, key in pages.items() if not (current and path.exists())]
+            suites = [ExpectationSuiteIdentifier(name=s.name) for s in self._context.suites.all()]
+            # An empty list would mean "everything" to GX; the suites keep it non-empty.
+            self._context.build_data_docs(
+                site_names=[DATA_DOCS_SITE], resource_identifiers=[*suites, *missing]
+            )
+            if validations_dir.exists():
+                for page in validations_dir.rglob("*.html"):
+                    if page not in pages:
+                        page.unlink()
+                _remove_empty_dirs(validations_dir)
+            localize_data_docs(self.data_docs_dir)  # CDN links -> web/node_modules copies
+            marker.write_text(RENDER_VERSION, encoding="utf-8")
+            return self.data_docs_dir / "index.html"
 
     # -- suites -------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ import pytest
 from newsetl import datadocs_assets
 from newsetl.datadocs_assets import CDN_MAP, NOT_VENDORED, localize_data_docs, unmapped_urls
 from newsetl.quality import QualityEngine
+from newsetl.reports_lock import ReportsLocked, reports_lock
 from newsetl.rows import VALIDATION_SCHEMA
 from newsetl.settings import PROJECT_ROOT
 from tests.browser import (
@@ -264,6 +265,23 @@ def test_hostile_keys_and_values_show_as_text_and_run_nothing(site: Site, tmp_pa
     batch = render(pages["batch"])
     assert injected(batch.dom) == []
     assert IMG_KEY in sections_of(batch.dom)["key"].text()  # the duplicated key
+
+
+def test_reports_lock_keeps_writers_out(site: Site) -> None:
+    """While another process holds the reports folder, a Data Docs build and a validation wait
+    for it, then give up with a message naming the folder; nothing is written meanwhile."""
+    engine = site.engine
+    store = engine._results_store
+    stored = set(store.list_keys())
+    index_bytes = site.index.read_bytes()
+    frame = pl.DataFrame([article("kk/late.txt")], schema=SCHEMA)
+    with reports_lock(engine.reports_dir, timeout=5):
+        with pytest.raises(ReportsLocked, match=r"reports folder .* is being written"):
+            engine.build_data_docs(lock_timeout=0.2)
+        with pytest.raises(ReportsLocked, match="--lock-timeout"):
+            engine.validate_articles(frame, run_date=RUN_DATE, run_name="blocked", lock_timeout=0)
+    assert set(store.list_keys()) == stored
+    assert site.index.read_bytes() == index_bytes
 
 
 def test_vendored_charts_match_what_altair_writes() -> None:
