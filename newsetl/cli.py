@@ -331,12 +331,27 @@ def quarantine_retry(
 
 
 @app.command()
-def report(db: DbOption = None, reports_dir: Annotated[Path | None, typer.Option()] = None) -> None:
+def report(
+    db: DbOption = None,
+    reports_dir: Annotated[Path | None, typer.Option()] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="Also write the report page with charts to this file.")
+    ] = None,
+) -> None:
     """The latest run's quality table, and where its Data Docs are."""
     from newsetl.warehouse import sql_file
 
     settings = build_settings(db=db, reports_dir=reports_dir)
     with read_only(settings) as con:
+        if html is not None:
+            from newsetl.datadocs_assets import VendorError
+            from newsetl.report_page import write_report_page
+
+            try:
+                page = write_report_page(con, settings.catalog.describe(), html)
+            except VendorError as exc:
+                raise fail(str(exc)) from None
+            console.print(f"Report page: {page.resolve()}", soft_wrap=True)
         latest = con.sql(sql_file("cli/latest_run.sql"))
         row = latest.fetchone()
         if row is None:
