@@ -15,7 +15,8 @@ $(BIN)/newsetl: pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen --quiet
 	@touch $@
 
-# Data Docs load their scripts and styles from CDNs; these local copies make them render offline.
+# Data Docs and the daily report page load their scripts and styles from these local copies
+# (GX asks for CDNs), so they render offline.
 web/node_modules: web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -39,7 +40,7 @@ chromium:
 test: lint chromium web/node_modules
 	$(BIN)/pytest -n 2
 
-serve: $(BIN)/newsetl
+serve: $(BIN)/newsetl web/node_modules
 	$(BIN)/python -m newsetl.serve
 
 BUCKET_N ?= 20000

@@ -1,7 +1,9 @@
-"""The daily report flow: rebuild the GX Data Docs and publish a quality summary artifact.
+"""The daily report flow: rebuild the GX Data Docs, write the report page with its charts, and
+publish a quality summary artifact and a link to the page.
 
-It attaches the lake read-only, so it needs no writer lock and never waits for an ingest; what
-it writes is the reports folder, which it shares with ingest runs (see tasks.report).
+It attaches the lake read-only, so it needs no writer lock and never waits for an ingest. What
+it writes is the reports folder, which it shares with ingest runs: the Data Docs build and the
+page take the reports lock (newsetl.reports_lock), as an ingest does to store its results.
 """
 
 from __future__ import annotations
@@ -10,18 +12,27 @@ from pathlib import Path
 
 import duckdb
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from newsetl import warehouse
 from newsetl.quality_summary import (
     ARTIFACT_KEY,
     HISTORY_RUNS,
+    REPORT_ARTIFACT_KEY,
     FailedExpectation,
     QualitySummary,
     RunQuality,
     records,
 )
+from newsetl.report_page import (
+    PAGE_NAME,
+    build_page,
+    read_report_data,
+    vendored_scripts,
+    write_page,
+)
+from newsetl.reports_lock import reports_lock
 from newsetl.settings import Settings
 from tasks.report import build_data_docs
 
@@ -33,19 +44,20 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[
 
 
 @task(name="read-quality", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def read_quality(db: str, data_docs: str | None) -> QualitySummary:
+def read_quality(db: str, data_docs: str | None, report_page: str | None = None) -> QualitySummary:
     """The newest run, its failed expectations and the recent pass rates, read-only: a reader
     of the lake never waits for a run, nor makes one wait."""
     catalog = warehouse.Catalog.parse(db)
+    links = {"data_docs": data_docs, "report_page": report_page}
     if not catalog.exists():
         get_run_logger().warning("no warehouse at %s yet", catalog.describe())
-        return QualitySummary(db=catalog.describe(), data_docs=data_docs)
+        return QualitySummary(db=catalog.describe(), **links)
     con = warehouse.connect(catalog, read_only=True)
     db = catalog.describe()
     try:
         latest = _query(con, "latest_run")
         if not latest:
-            return QualitySummary(db=db, data_docs=data_docs)
+            return QualitySummary(db=db, **links)
         failed = _query(con, "failed_expectations", run_id=latest[0]["run_id"])
         history = _query(con, "pass_rates", runs=HISTORY_RUNS)
     finally:
@@ -55,7 +67,38 @@ def read_quality(db: str, data_docs: str | None) -> QualitySummary:
         latest=latest[0],
         failed=[FailedExpectation(**row) for row in failed],
         history=[RunQuality(**row) for row in history],
-        data_docs=data_docs,
+        **links,
+    )
+
+
+@task(name="build-report-page", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def build_report_page(settings: Settings) -> str | None:
+    """The page with the three charts, in the reports folder beside the Data Docs it links to.
+    Read from the lake without any lock; written holding the reports lock."""
+    catalog = settings.catalog
+    if not catalog.exists():
+        get_run_logger().warning("no warehouse at %s yet: no report page", catalog.describe())
+        return None
+    con = warehouse.connect(catalog, read_only=True, endpoint_url=settings.endpoint_url)
+    try:
+        data = read_report_data(con, catalog.describe())
+    finally:
+        con.close()
+    page = build_page(data, vendored_scripts(), data_docs="data_docs/index.html")
+    path = settings.reports_dir / PAGE_NAME
+    with reports_lock(settings.reports_dir, settings.lock_timeout):
+        write_page(path, page)
+    get_run_logger().info("report page at %s", path)
+    return str(path.resolve())
+
+
+@task(name="publish-report-link", cache_policy=NO_CACHE)
+def publish_report_link(page: str) -> None:
+    create_link_artifact(
+        key=REPORT_ARTIFACT_KEY,
+        link=Path(page).as_uri(),
+        link_text="newsetl daily data-quality report",
+        description="Articles per day, pass rate per run and suite, quarantine by reason",
     )
 
 
@@ -74,6 +117,9 @@ def dq_report(
 ) -> QualitySummary:
     settings = Settings(db=db, reports_dir=Path(reports_dir), lock_timeout=lock_timeout)
     data_docs = build_data_docs(settings)
-    summary = read_quality(settings.db, data_docs)
+    page = build_report_page(settings)
+    if page is not None:
+        publish_report_link(page)
+    summary = read_quality(settings.db, data_docs, page)
     publish_quality_summary(summary)
     return summary

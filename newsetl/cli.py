@@ -537,21 +537,45 @@ def report(
     rows: Annotated[
         int, typer.Option(min=0, help="Rows listed per failed expectation.", show_default=True)
     ] = 20,
+    html: Annotated[
+        Path | None,
+        typer.Option(help="Also write the report page with its charts to this file."),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """A run's counts, every expectation's outcome and the rows behind each failed one, and
-    where the Data Docs are: the latest run, the one given with --run, or the newest N."""
+    where the Data Docs are: the latest run, the one given with --run, or the newest N. With
+    --html, also the daily report page with charts."""
     if run_id is not None and last is not None:
         raise fail("bad arguments: --run and --last exclude each other", EXIT_USAGE)
+    page = None
     with reading(settings) as con:
         runs = gather_runs(con, run_id, last or 1, rows)
+        if html is not None:
+            from newsetl.datadocs_assets import VendorError
+            from newsetl.report_page import write_report_page
+
+            try:
+                page = write_report_page(con, settings.catalog.describe(), html)
+            except VendorError as exc:
+                raise fail(str(exc)) from None
     docs = settings.reports_dir / "data_docs" / "index.html"
     docs_path = str(docs.resolve()) if docs.is_file() else None
     if run_id is not None and not runs:
         raise fail(f"no run {run_id} in {settings.catalog.describe()}")
+    page_path = None if page is None else str(page.resolve())
     if json_output:
-        print_json({"catalog": settings.catalog.describe(), "data_docs": docs_path, "runs": runs})
+        print_json(
+            {
+                "catalog": settings.catalog.describe(),
+                "data_docs": docs_path,
+                "report_page": page_path,
+                "runs": runs,
+            }
+        )
         return
+    if page_path:
+        console().print(Text(f"Report page: {page_path}"))
     if not runs:
         console().print("No runs recorded yet.")
         return

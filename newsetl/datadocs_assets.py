@@ -1,6 +1,6 @@
 """Make GX Data Docs work without the internet: CDN links become relative links to local copies.
 
-GX's page templates load jQuery, Bootstrap, bootstrap-table and friends from public CDNs, and
+GX's page templates load jQuery, Bootstrap, bootstrap-table, Vega and friends from public CDNs, and
 the index page's table of runs is drawn by bootstrap-table, so an air-gapped browser shows an
 empty index. The same libraries, pinned by `web/package-lock.json`, are installed by
 `npm ci --prefix web`; this module copies the files the pages use into
@@ -41,6 +41,13 @@ class Asset:
     version: str | None = None  # the installed package must be exactly this version
     extras: tuple[str, ...] = ()  # package dirs the file refers to (fonts of a stylesheet)
 
+
+# The chart libraries, in load order: Vega, Vega-Lite, vega-embed. The versions are the ones the
+# installed altair writes its specs for (altair.VEGA_VERSION and friends).
+VEGA = Asset("build/vega.min.js", "vega", "6.4.0")
+VEGA_LITE = Asset("build/vega-lite.min.js", "vega-lite", "6.4.1")
+VEGA_EMBED = Asset("build/vega-embed.min.js", "vega-embed", "7.3.0")
+CHART_ASSETS = (VEGA, VEGA_LITE, VEGA_EMBED)
 
 # Keys are the URLs of GX 1.24's templates, query strings dropped. URLs pinned to a version
 # map to the same version on npm; bootstrap-table-filter-control 1.19.0's CSS differs from
@@ -99,18 +106,23 @@ CDN_MAP: dict[str, Asset] = {
     "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/logo-long.png": Asset(
         "static/images/logo-long.png"
     ),
+    # The dark-mode navbar logo (a CSS background in GX's inline styles). GX ships no local
+    # copy: dark mode shows the light logo rather than reach for the network.
+    "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/full_logo_dark.png": Asset(
+        "static/images/logo-long.png"
+    ),
+    # Charts. GX's templates ask for the newest vega 5, vega-lite 5 and vega-embed 6, but the
+    # chart specs GX writes come from the installed altair, whose schema is Vega-Lite 6
+    # (altair.VEGALITE_VERSION): they map to the versions altair targets, which are also the
+    # copies the daily report page inlines (newsetl.report_page).
+    "https://cdn.jsdelivr.net/npm/vega@5": VEGA,
+    "https://cdn.jsdelivr.net/npm/vega-lite@5": VEGA_LITE,
+    "https://cdn.jsdelivr.net/npm/vega-embed@6": VEGA_EMBED,
 }
 
-# Known URLs deliberately left on the CDN: logged at debug level, not as a problem.
-NOT_VENDORED: dict[str, str] = {
-    "https://cdn.jsdelivr.net/npm/vega@5": "charts only (KL-divergence/distinct-values "
-    "expectations, which the suites do not use); tables render without it",
-    "https://cdn.jsdelivr.net/npm/vega-lite@5": "charts only, see vega@5",
-    "https://cdn.jsdelivr.net/npm/vega-embed@6": "charts only, see vega@5",
-    "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/full_logo_dark.png": (
-        "dark-mode logo; GX ships no local copy, offline dark mode just shows no logo"
-    ),
-}
+# Known URLs deliberately left on the CDN: logged at debug level, not as a problem. None now:
+# every asset of GX 1.24's templates has a local copy.
+NOT_VENDORED: dict[str, str] = {}
 
 # Asset references only: <script src>, <img src>, <link href> and CSS url(); plain <a href>
 # links are navigation, not something the page needs to render.
@@ -143,7 +155,9 @@ def localize_data_docs(site_dir: Path, vendor_dir: Path | None = None) -> int:
         return 0
     resolver = _Resolver(site_dir, vendor_dir)
     rewritten = 0
-    for page in sorted(site_dir.rglob("*.html")):
+    for page in sorted([*site_dir.rglob("*.html"), *site_dir.rglob("*.css")]):
+        if VENDOR_SUBDIR in page.relative_to(site_dir).parents:
+            continue  # the vendored copies themselves
         text = page.read_text(encoding="utf-8")
         new, count = resolver.rewrite(page, text)
         if count:
@@ -154,10 +168,31 @@ def localize_data_docs(site_dir: Path, vendor_dir: Path | None = None) -> int:
     return rewritten
 
 
+class VendorError(RuntimeError):
+    """A library the pages need is not installed under web/node_modules, or not the pinned one."""
+
+
+def read_vendored(asset: Asset, vendor_dir: Path | None = None) -> str:
+    """The text of a vendored file, checked against the pinned version."""
+    assert asset.package is not None
+    vendor_dir = Path(vendor_dir) if vendor_dir is not None else DEFAULT_VENDOR_DIR
+    installed = package_version(vendor_dir, asset.package)
+    if installed != asset.version:
+        raise VendorError(
+            f"{asset.package} {asset.version} is needed from {vendor_dir}, found "
+            f"{installed or 'nothing'}: run `npm ci --prefix web`"
+        )
+    return (vendor_dir / asset.package / asset.file).read_text(encoding="utf-8")
+
+
 def unmapped_urls(site_dir: Path) -> dict[str, str]:
-    """External asset URLs left in the site's HTML -> why (known-and-skipped or unknown)."""
+    """External asset URLs left in the site's HTML and GX's styles -> why (known-and-skipped
+    or unknown)."""
+    site_dir = Path(site_dir)
     found: dict[str, str] = {}
-    for page in Path(site_dir).rglob("*.html"):
+    for page in [*site_dir.rglob("*.html"), *site_dir.rglob("*.css")]:
+        if VENDOR_SUBDIR in page.relative_to(site_dir).parents:
+            continue
         text = page.read_text(encoding="utf-8")
         urls = [m["url"] for t in _TAG.finditer(text) if (m := _TAG_URL.search(t[0]))]
         urls += [m["url"] for m in _CSS_URL.finditer(text)]
@@ -261,14 +296,17 @@ class _Resolver:
 
     def _installed_version(self, package: str) -> str | None:
         if package not in self._versions:
-            try:
-                manifest = json.loads(
-                    (self.vendor_dir / package / "package.json").read_text(encoding="utf-8")
-                )
-                self._versions[package] = str(manifest.get("version"))
-            except (OSError, ValueError):
-                self._versions[package] = None
+            self._versions[package] = package_version(self.vendor_dir, package)
         return self._versions[package]
+
+
+def package_version(vendor_dir: Path, package: str) -> str | None:
+    """The version of an npm package installed in `vendor_dir`, or None."""
+    try:
+        manifest = json.loads((vendor_dir / package / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return str(manifest.get("version"))
 
 
 def _strip_query(url: str) -> str:

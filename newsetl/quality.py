@@ -12,14 +12,18 @@ module itself imports nothing beyond the standard library.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from newsetl.reports_lock import DEFAULT_TIMEOUT, reports_lock
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,6 +43,13 @@ BATCH_DEFINITION = "whole_frame"
 MAX_STORED_RUNS = 50  # validation results kept per suite; Data Docs shows what is kept
 SAMPLE_SIZE = 20  # unexpected values/keys kept in outcome details and in stored results
 MAX_VALUE_CHARS = 200  # long strings (titles that swallowed a body) are cut in samples
+# How newsetl renders pages (newsetl.datadocs_render). Pages rendered under another version are
+# rendered again by the next build: a change in escaping or wording reaches the old pages too.
+RENDER_VERSION = "2"
+RENDER_MARKER = ".newsetl-render"
+
+# A validation's status by severity: GX says failed whenever any expectation failed.
+PASSED, PASSED_WITH_WARNINGS, FAILED = "passed", "passed_with_warnings", "failed"
 
 # COMPLETE is the only format whose `unexpected_index_list` names every failing row; with
 # `unexpected_index_column_names` each entry carries the row's `key`, so no positional
@@ -105,6 +116,19 @@ class ValidationReport:
         return [o for o in self.outcomes if not o.success and o.severity == severity]
 
 
+def validation_status(outcomes: Iterable[tuple[bool, str, bool]]) -> str:
+    """(success, severity, raised an exception) per expectation -> passed, passed_with_warnings
+    or failed. A failed critical expectation fails the validation, and so does an expectation
+    GX could not evaluate, whatever its severity; failed warnings alone pass it with warnings."""
+    status = PASSED
+    for success, severity, raised in outcomes:
+        if raised or (not success and severity != "warning"):
+            return FAILED
+        if not success:
+            status = PASSED_WITH_WARNINGS
+    return status
+
+
 _shared_lock = threading.Lock()
 
 
@@ -126,16 +150,35 @@ class QualityEngine:
 
     One engine is meant to live for a whole flow run: building the context and importing GX
     is the expensive part, each validation afterwards costs about the GX computation alone.
+
+    Everything it writes under the reports folder (`gx_root`'s parent: the context, stored
+    results, Data Docs) it writes holding the reports lock (newsetl.reports_lock), so an ingest
+    storing results and a `dq-report` building pages never interleave. `lock_timeout` is how
+    long a call waits for it; each call may give its own.
     """
 
-    def __init__(self, suites_dir: Path, gx_root: Path) -> None:
+    def __init__(
+        self, suites_dir: Path, gx_root: Path, lock_timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
+        self.suites_dir = Path(suites_dir).resolve()
+        self.gx_root = Path(gx_root).resolve()
+        self.reports_dir = self.gx_root.parent
+        self.data_docs_dir = self.reports_dir / "data_docs"
+        self.lock_timeout = lock_timeout
+        with self._locked(None):
+            self._open_context()
+
+    def _locked(self, timeout: float | None):
+        """The reports lock, waited for `timeout` seconds (None: the engine's default)."""
+        return reports_lock(self.reports_dir, self.lock_timeout if timeout is None else timeout)
+
+    def _open_context(self) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        from newsetl.datadocs_render import SITE_INDEX_BUILDER, SITE_SECTION_BUILDERS
+
         self._gx = gx
-        self.suites_dir = Path(suites_dir).resolve()
-        self.gx_root = Path(gx_root).resolve()
-        self.data_docs_dir = self.gx_root.parent / "data_docs"
         self._context = gx.get_context(mode="file", context_root_dir=str(self.gx_root))
 
         changed = False
@@ -151,7 +194,9 @@ class QualityEngine:
                 "class_name": "TupleFilesystemStoreBackend",
                 "base_directory": str(self.data_docs_dir),
             },
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            # newsetl's renderers and views: data text escaped, severities shown.
+            "site_section_builders": copy.deepcopy(SITE_SECTION_BUILDERS),
+            "site_index_builder": copy.deepcopy(SITE_INDEX_BUILDER),
         }
         sites = dict(self._context.variables.data_docs_sites or {})
         if sites != {DATA_DOCS_SITE: site}:
@@ -169,49 +214,66 @@ class QualityEngine:
     # -- public API ---------------------------------------------------------------------
 
     def validate_articles(
-        self, frame: pl.DataFrame, *, run_date: date, run_name: str
+        self,
+        frame: pl.DataFrame,
+        *,
+        run_date: date,
+        run_name: str,
+        lock_timeout: float | None = None,
     ) -> ValidationReport:
         """Validate the per-article frame; dates up to the day after `run_date` are allowed."""
         parameters = {MAX_PUBLISHED_DATE_PARAMETER: (run_date + timedelta(days=1)).isoformat()}
-        return self._validate(ARTICLES_SUITE, frame, run_name=run_name, parameters=parameters)
+        with self._locked(lock_timeout):
+            return self._validate(ARTICLES_SUITE, frame, run_name=run_name, parameters=parameters)
 
-    def validate_batch(self, listing: pl.DataFrame, *, run_name: str) -> ValidationReport:
+    def validate_batch(
+        self, listing: pl.DataFrame, *, run_name: str, lock_timeout: float | None = None
+    ) -> ValidationReport:
         """Validate the bucket listing before anything is parsed or deleted."""
-        return self._validate(BATCH_SUITE, listing, run_name=run_name, parameters={})
+        with self._locked(lock_timeout):
+            return self._validate(BATCH_SUITE, listing, run_name=run_name, parameters={})
 
-    def validate_drift(self, frame: pl.DataFrame, *, run_name: str) -> ValidationReport:
+    def validate_drift(
+        self, frame: pl.DataFrame, *, run_name: str, lock_timeout: float | None = None
+    ) -> ValidationReport:
         """Validate the per-prefix layout drift frame (newsetl.drift)."""
-        return self._validate(DRIFT_SUITE, frame, run_name=run_name, parameters={})
+        with self._locked(lock_timeout):
+            return self._validate(DRIFT_SUITE, frame, run_name=run_name, parameters={})
 
-    def build_data_docs(self) -> Path:
+    def build_data_docs(self, *, lock_timeout: float | None = None) -> Path:
         """Render pages for stored validations that have none yet, the suites, and the index.
 
         GX's default build re-renders every stored validation; rendering only the missing
         pages keeps the cost per run flat. Pages of pruned validations are deleted so the
-        site mirrors the store.
+        site mirrors the store. Pages rendered by another version of newsetl's renderers
+        (RENDER_VERSION) are all rendered again, once.
         """
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
         )
 
-        store = self._results_store
-        validations_dir = self.data_docs_dir / "validations"
-        pages = {self._page_path(key): key for key in store.list_keys()}
-        missing = [key for path, key in pages.items() if not path.exists()]
-        suites = [ExpectationSuiteIdentifier(name=s.name) for s in self._context.suites.all()]
-        # An empty list would mean "everything" to GX; the suites keep it non-empty.
-        self._context.build_data_docs(
-            site_names=[DATA_DOCS_SITE], resource_identifiers=[*suites, *missing]
-        )
-        if validations_dir.exists():
-            for page in validations_dir.rglob("*.html"):
-                if page not in pages:
-                    page.unlink()
-            _remove_empty_dirs(validations_dir)
         from newsetl.datadocs_assets import localize_data_docs
 
-        localize_data_docs(self.data_docs_dir)  # CDN links -> web/node_modules copies, if any
-        return self.data_docs_dir / "index.html"
+        with self._locked(lock_timeout):
+            store = self._results_store
+            validations_dir = self.data_docs_dir / "validations"
+            marker = self.data_docs_dir / RENDER_MARKER
+            current = marker.is_file() and marker.read_text(encoding="utf-8") == RENDER_VERSION
+            pages = {self._page_path(key): key for key in store.list_keys()}
+            missing = [key for path, key in pages.items() if not (current and path.exists())]
+            suites = [ExpectationSuiteIdentifier(name=s.name) for s in self._context.suites.all()]
+            # An empty list would mean "everything" to GX; the suites keep it non-empty.
+            self._context.build_data_docs(
+                site_names=[DATA_DOCS_SITE], resource_identifiers=[*suites, *missing]
+            )
+            if validations_dir.exists():
+                for page in validations_dir.rglob("*.html"):
+                    if page not in pages:
+                        page.unlink()
+                _remove_empty_dirs(validations_dir)
+            localize_data_docs(self.data_docs_dir)  # CDN links -> web/node_modules copies
+            marker.write_text(RENDER_VERSION, encoding="utf-8")
+            return self.data_docs_dir / "index.html"
 
     # -- suites -------------------------------------------------------------------------
 

@@ -54,18 +54,33 @@ class EngineProcess:
             raise
 
     def validate_articles(
-        self, frame: pl.DataFrame, *, run_date: date, run_name: str
+        self,
+        frame: pl.DataFrame,
+        *,
+        run_date: date,
+        run_name: str,
+        lock_timeout: float | None = None,
     ) -> ValidationReport:
-        return self._call("validate_articles", frame, run_date=run_date, run_name=run_name)
+        return self._call(
+            "validate_articles",
+            frame,
+            run_date=run_date,
+            run_name=run_name,
+            lock_timeout=lock_timeout,
+        )
 
-    def validate_batch(self, listing: pl.DataFrame, *, run_name: str) -> ValidationReport:
-        return self._call("validate_batch", listing, run_name=run_name)
+    def validate_batch(
+        self, listing: pl.DataFrame, *, run_name: str, lock_timeout: float | None = None
+    ) -> ValidationReport:
+        return self._call("validate_batch", listing, run_name=run_name, lock_timeout=lock_timeout)
 
-    def validate_drift(self, frame: pl.DataFrame, *, run_name: str) -> ValidationReport:
-        return self._call("validate_drift", frame, run_name=run_name)
+    def validate_drift(
+        self, frame: pl.DataFrame, *, run_name: str, lock_timeout: float | None = None
+    ) -> ValidationReport:
+        return self._call("validate_drift", frame, run_name=run_name, lock_timeout=lock_timeout)
 
-    def build_data_docs(self) -> Path:
-        return self._call("build_data_docs")
+    def build_data_docs(self, *, lock_timeout: float | None = None) -> Path:
+        return self._call("build_data_docs", lock_timeout=lock_timeout)
 
 
 @lru_cache(maxsize=1)

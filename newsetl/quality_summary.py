@@ -15,6 +15,7 @@ from newsetl.quality import SEVERITIES
 from newsetl.summary import COUNTS
 
 ARTIFACT_KEY = "newsetl-quality-summary"  # the Prefect markdown artifact, one per dq-report run
+REPORT_ARTIFACT_KEY = "newsetl-dq-report"  # the Prefect link artifact to the report page
 HISTORY_RUNS = 10  # runs shown in the pass-rate table
 
 
@@ -62,6 +63,7 @@ class QualitySummary:
     failed: list[FailedExpectation] = field(default_factory=list)  # the newest run's failures
     history: list[RunQuality] = field(default_factory=list)  # newest first
     data_docs: str | None = None
+    report_page: str | None = None  # the page with the charts (newsetl.report_page)
 
     @property
     def status(self) -> str:
@@ -130,6 +132,8 @@ class QualitySummary:
         return self._with_docs(lines)
 
     def _with_docs(self, lines: list[str]) -> str:
+        if self.report_page:
+            lines += ["", f"Report page with charts: `{self.report_page}`"]
         if self.data_docs:
             lines += ["", f"Data Docs: `{self.data_docs}`"]
         return "\n".join(lines) + "\n"

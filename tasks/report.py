@@ -13,7 +13,7 @@ from tasks.validate import engine_for
 
 @task(name="build-data-docs", retries=1, cache_policy=NO_CACHE)
 def build_data_docs(settings: Settings) -> str:
-    index = engine_for(settings).build_data_docs()
+    index = engine_for(settings).build_data_docs(lock_timeout=settings.lock_timeout)
     get_run_logger().info("Data Docs at %s", index)
     return str(index)
 

@@ -45,14 +45,19 @@ def validate_run(
     )
     others = live_hashes.join(checks.select("key"), on="key", how="anti")
     checks = mark_duplicates(checks, others)
-    batch = engine.validate_batch(listing.select("key", "size"), run_name=run_id)
+    wait = settings.lock_timeout  # for the reports folder, which a dq-report may be writing
+    batch = engine.validate_batch(listing.select("key", "size"), run_name=run_id, lock_timeout=wait)
     articles = engine.validate_articles(
-        checks.select(list(VALIDATION_SCHEMA)), run_date=datetime.now(UTC).date(), run_name=run_id
+        checks.select(list(VALIDATION_SCHEMA)),
+        run_date=datetime.now(UTC).date(),
+        run_name=run_id,
+        lock_timeout=wait,
     )
     parsed = checks.filter(pl.col("content_status") == "ok")
     drift = engine.validate_drift(
         drift_frame(parsed.select("key", "published_date", "title_length"), drift_baseline),
         run_name=run_id,
+        lock_timeout=wait,
     )
     for prefix, names in drift.reasons_by_key("warning").items():
         get_run_logger().warning("layout drift in prefix %r: %s", prefix, ", ".join(names))

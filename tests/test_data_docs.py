@@ -1,10 +1,13 @@
-"""Data Docs render offline: CDN links become local copies from web/node_modules.
+"""Data Docs render offline, escape what comes from the bucket, and tell severities apart.
 
-The browser test builds real Data Docs with failing expectations, opens them in headless
+The browser tests build real Data Docs with failing expectations, open them in headless
 Chromium with every host name unresolvable (an air-gapped browser, even on a machine that
-could reach the CDNs) and reads what bootstrap-table drew. The same pages with their CDN
-links are rendered first as a control: their table of runs must come out empty, which
-shows that the test can tell the difference.
+could reach the CDNs), read what bootstrap-table drew and which requests the pages made. The
+same pages with their CDN links are rendered first as a control: their table of runs must come
+out empty and their CDN requests must be seen, which shows that the test can tell the
+difference. Hostile object keys and values (HTML that runs script when a page inserts it
+unescaped) must show as text and run nothing; a bare page holding the same markup is the
+control that shows they would run.
 """
 
 from __future__ import annotations
@@ -16,129 +19,41 @@ import json
 import logging
 import re
 import shutil
-import subprocess
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 
+import altair
 import polars as pl
 import pytest
 
 from newsetl import datadocs_assets
 from newsetl.datadocs_assets import CDN_MAP, NOT_VENDORED, localize_data_docs, unmapped_urls
+from newsetl.quality import QualityEngine
+from newsetl.reports_lock import ReportsLocked, reports_lock
 from newsetl.rows import VALIDATION_SCHEMA
 from newsetl.settings import PROJECT_ROOT
+from tests.browser import (
+    BOLD_LANGUAGE,
+    IMG_KEY,
+    QUOTES_KEY,
+    SCRIPT_KEY,
+    SVG_DUPLICATE,
+    Node,
+    injected,
+    parse,
+    render,
+)
 
 WEB = PROJECT_ROOT / "web"
 VENDOR = WEB / "node_modules"
 RUN_DATE = date(2026, 11, 23)
-RUN_NAME = "offline-docs-7f3a9c"
+RUN_NAME = "offline-docs-7f3a9c"  # a critical and a warning failure
+WARN_RUN = "warnings-only-2b81d0"  # only a warning failure
+HOSTILE_RUN = "hostile-keys-5e0c4a"  # keys and values that are HTML
 JQUERY = "https://code.jquery.com/jquery-3.7.1.min.js"
 POPPER = "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js"
-
-# -- a small DOM, stdlib only ------------------------------------------------------------
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
-HIDDEN = {"script", "style", "template", "noscript", "head", "title"}
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str]
-    children: list[Node | str] = field(default_factory=list)
-
-    def text(self) -> str:
-        """Visible text: script and style bodies (the JS data blob among them) excluded."""
-        if self.tag in HIDDEN:
-            return ""
-        parts = [c if isinstance(c, str) else c.text() for c in self.children]
-        return re.sub(r"\s+", " ", " ".join(parts)).strip()
-
-    def iter(self):
-        yield self
-        for child in self.children:
-            if isinstance(child, Node):
-                yield from child.iter()
-
-    def find_all(self, tag: str, **attrs: str) -> list[Node]:
-        """Elements of `tag` whose attributes contain the given words (class="a b" style)."""
-        return [
-            n
-            for n in self.iter()
-            if n.tag == tag
-            and all(v in n.attrs.get(k.rstrip("_"), "").split() for k, v in attrs.items())
-        ]
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
-def parse(html: str) -> Node:
-    builder = _TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
-
-
-# -- headless Chromium -------------------------------------------------------------------
-
-
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if path := shutil.which(name):
-            return path
-    pytest.skip("no chromium on PATH and none can be installed here: `make chromium` adds it")
-
-
-def render(page: Path) -> Node:
-    """The DOM after the page's scripts ran, with no host name resolvable (no CDN)."""
-    with tempfile.TemporaryDirectory(prefix="newsetl-chromium-") as profile:
-        result = subprocess.run(
-            [
-                chromium(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
-                "--virtual-time-budget=5000",
-                "--dump-dom",
-                page.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    assert result.returncode == 0 and "<html" in result.stdout, result.stderr[-2000:]
-    return parse(result.stdout)
-
+DARK_LOGO = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/full_logo_dark.png"
 
 # -- the browser test --------------------------------------------------------------------
 
@@ -167,14 +82,15 @@ def article(key: str, **overrides: object) -> dict[str, object]:
 class Site:
     index: Path
     cdn_index: Path  # the same site before localization: the control
+    engine: QualityEngine
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """Real Data Docs of a run with a critical (null title) and a warning failure."""
+    """Real Data Docs of three runs: a critical and a warning failure; a warning failure only;
+    hostile keys and values (a critical, two warnings, and duplicate keys in the listing)."""
     if not (VENDOR / "jquery" / "package.json").is_file():
         pytest.fail(f"{VENDOR} is not installed: run `npm ci --prefix web` (make web/node_modules)")
-    from newsetl.quality import QualityEngine
 
     tmp = tmp_path_factory.mktemp("datadocs")
     engine = QualityEngine(suites_dir=PROJECT_ROOT / "expectations", gx_root=tmp / "reports" / "gx")
@@ -190,6 +106,27 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     assert report.critical_keys() == {"kk/untitled.txt"}
     assert report.reasons_by_key("warning") == {"ru/mixed.txt": ["no_mixed_script_tokens"]}
 
+    warnings_only = pl.DataFrame(
+        [article("kk/fine.txt"), article("ru/latin.txt", language="ru", mixed_script_count=3)],
+        schema=SCHEMA,
+    )
+    report = engine.validate_articles(warnings_only, run_date=RUN_DATE, run_name=WARN_RUN)
+    assert not report.critical_keys() and report.failed("warning")
+
+    hostile = pl.DataFrame(
+        [
+            article("kk/ok.txt"),
+            article(IMG_KEY, title=None, title_length=None),
+            article(SCRIPT_KEY, duplicate_of=SVG_DUPLICATE),
+            article(QUOTES_KEY, language=BOLD_LANGUAGE),
+        ],
+        schema=SCHEMA,
+    )
+    report = engine.validate_articles(hostile, run_date=RUN_DATE, run_name=HOSTILE_RUN)
+    assert report.critical_keys() == {IMG_KEY}
+    listing = pl.DataFrame({"key": [IMG_KEY, IMG_KEY, SCRIPT_KEY], "size": [10, 10, 20]})
+    assert engine.validate_batch(listing, run_name=HOSTILE_RUN).failed("critical")
+
     with pytest.MonkeyPatch.context() as patch:  # as on a machine without npm packages
         patch.setattr(datadocs_assets, "DEFAULT_VENDOR_DIR", tmp / "no-node-modules")
         index = engine.build_data_docs()
@@ -198,43 +135,61 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     shutil.copytree(index.parent, cdn_site)
 
     assert engine.build_data_docs() == index  # localizes through the default vendor dir
-    return Site(index=index, cdn_index=cdn_site / "index.html")
+    return Site(index=index, cdn_index=cdn_site / "index.html", engine=engine)
 
 
-def run_rows(index: Node) -> list[Node]:
-    return [tr for tr in index.find_all("tr", class_="clickable-row") if RUN_NAME in tr.text()]
+def run_rows(index: Node, run_name: str = RUN_NAME) -> list[Node]:
+    return [tr for tr in index.find_all("tr", class_="clickable-row") if run_name in tr.text()]
+
+
+def sections_of(dom: Node) -> dict[str, Node]:
+    """A validation page's sections by their heading (a column name, or Overview)."""
+    return {
+        header.text(): section
+        for section in dom.find_all("div", class_="ge-section")
+        for header in section.find_all("h5")
+    }
 
 
 @pytest.mark.slow
 def test_cdn_pages_show_no_runs_offline(site: Site) -> None:
-    """The control: with CDN links and no network the index table stays empty."""
-    dom = render(site.cdn_index)
+    """The control: with CDN links and no network the index table stays empty, and the
+    browser's requests for them (the dark-mode logo too) are seen."""
+    rendered = render(site.cdn_index, dark=True)
+    dom = rendered.dom
     assert "Data Docs" in dom.text()  # the page itself did load
     assert RUN_NAME not in dom.text()
     assert run_rows(dom) == []
+    requested = {url.split("?")[0] for url in rendered.external_requests()}
+    assert {JQUERY, DARK_LOGO} <= requested
 
 
 @pytest.mark.slow
 def test_offline_index_lists_the_run_and_links_its_failures(site: Site) -> None:
-    assert set(unmapped_urls(site.index.parent)) <= set(NOT_VENDORED)
+    assert unmapped_urls(site.index.parent) == {}
 
-    index = render(site.index)
+    rendered = render(site.index, dark=True)
+    assert rendered.external_requests() == []
+    index = rendered.dom
     table = index.find_all("table", class_="ge-index-page-validation-results-table")
     assert len(table) == 1 and RUN_NAME in table[0].text()
     (row,) = run_rows(index)
     assert row.find_all("i", class_="fa-times"), "the run is marked failed"
     assert index.find_all("div", class_="bootstrap-table"), "bootstrap-table did not run"
+    (warned,) = run_rows(index, WARN_RUN)
+    assert warned.find_all("i", class_="fa-exclamation-triangle"), "passed with warnings"
+    assert not warned.find_all("i", class_="fa-times")
+    assert "Passed with warnings" in index.text()  # the status filter's choices
+    assert injected(index) == []
 
     page = site.index.parent / row.attrs["data-href"]
     assert page.is_file() and "/validations/articles/" in page.as_posix()
-    dom = render(page)
+    rendered = render(page)
+    assert rendered.external_requests() == []
+    dom = rendered.dom
     assert re.search(r"Status:\s*Failed", dom.text())
 
-    sections = {
-        header.text(): section
-        for section in dom.find_all("div", class_="ge-section")
-        for header in section.find_all("h5")
-    }
+    sections = sections_of(dom)
     title = sections["title"]
     assert "values must never be null" in title.text()
     assert "1 unexpected values found" in title.text()
@@ -244,8 +199,101 @@ def test_offline_index_lists_the_run_and_links_its_failures(site: Site) -> None:
 
     mixed = sections["mixed_script_count"]
     assert "ru/mixed.txt" in mixed.text()
-    assert mixed.find_all("i", class_="text-danger")
+    assert mixed.find_all("i", class_="text-warning"), "a failed warning is a warning"
+    assert not mixed.find_all("i", class_="text-danger")
     assert sections["language"].find_all("i", class_="text-success")
+
+
+def severities(section: Node) -> list[str]:
+    return [badge.text() for badge in section.find_all("span", class_="newsetl-severity")]
+
+
+@pytest.mark.slow
+def test_warning_only_run_passes_with_warnings_and_shows_severities(site: Site) -> None:
+    (page,) = site.index.parent.glob(f"validations/articles/{WARN_RUN}/*/*.html")
+    rendered = render(page)
+    assert rendered.external_requests() == []
+    dom = rendered.dom
+    assert re.search(r"Status:\s*Passed with warnings", dom.text())
+    assert "Status: Failed" not in dom.text()
+    assert re.search(
+        r"Failed Critical Expectations\s*0\s*Failed Warning Expectations\s*1", dom.text()
+    )
+
+    sections = sections_of(dom)
+    mixed = sections["mixed_script_count"]
+    assert "ru/latin.txt" in mixed.text()
+    assert severities(mixed) == ["warning"]
+    assert mixed.find_all("i", class_="fa-exclamation-triangle")
+    assert not mixed.find_all("i", class_="text-danger")
+    assert severities(sections["title"]) == ["critical"]
+    assert "Severity" in sections["title"].text()  # the column's header
+    suite = json.loads((PROJECT_ROOT / "expectations" / "articles.json").read_text("utf-8"))
+    shown = sorted(s for section in sections.values() for s in severities(section))
+    assert shown == sorted(e["severity"] for e in suite["expectations"])
+
+    # The suite's own page names every expectation's severity too (rendered server-side).
+    suite_page = parse((site.index.parent / "expectations" / "articles.html").read_text("utf-8"))
+    assert sorted(severities(suite_page)) == shown
+
+
+@pytest.mark.slow
+def test_hostile_keys_and_values_show_as_text_and_run_nothing(site: Site, tmp_path: Path) -> None:
+    # The control: the same values put into a page as markup do run, and the checks see it.
+    control = tmp_path / "control.html"
+    markup = "".join(f"<div>{v}</div>" for v in (IMG_KEY, SCRIPT_KEY, SVG_DUPLICATE, BOLD_LANGUAGE))
+    control.write_text(f"<!DOCTYPE html><html><body>{markup}</body></html>", encoding="utf-8")
+    assert len(injected(render(control).dom)) == 5
+
+    pages = {
+        suite: page
+        for suite in ("articles", "batch")
+        for page in site.index.parent.glob(f"validations/{suite}/{HOSTILE_RUN}/*/*.html")
+    }
+    assert set(pages) == {"articles", "batch"}
+
+    articles = render(pages["articles"])
+    assert injected(articles.dom) == []
+    assert articles.external_requests() == []
+    sections = sections_of(articles.dom)
+    assert IMG_KEY in sections["title"].text()  # title_not_null names the key
+    assert SCRIPT_KEY in sections["duplicate_of"].text()  # not_duplicate: key and duplicate_of
+    assert SVG_DUPLICATE in sections["duplicate_of"].text()
+    assert BOLD_LANGUAGE in sections["language"].text()  # the unexpected value itself
+    assert QUOTES_KEY in sections["language"].text()
+
+    batch = render(pages["batch"])
+    assert injected(batch.dom) == []
+    assert IMG_KEY in sections_of(batch.dom)["key"].text()  # the duplicated key
+
+
+def test_reports_lock_keeps_writers_out(site: Site) -> None:
+    """While another process holds the reports folder, a Data Docs build and a validation wait
+    for it, then give up with a message naming the folder; nothing is written meanwhile."""
+    engine = site.engine
+    store = engine._results_store
+    stored = set(store.list_keys())
+    index_bytes = site.index.read_bytes()
+    frame = pl.DataFrame([article("kk/late.txt")], schema=SCHEMA)
+    with reports_lock(engine.reports_dir, timeout=5):
+        with pytest.raises(ReportsLocked, match=r"reports folder .* is being written"):
+            engine.build_data_docs(lock_timeout=0.2)
+        with pytest.raises(ReportsLocked, match="--lock-timeout"):
+            engine.validate_articles(frame, run_date=RUN_DATE, run_name="blocked", lock_timeout=0)
+    assert set(store.list_keys()) == stored
+    assert site.index.read_bytes() == index_bytes
+
+
+def test_vendored_charts_match_what_altair_writes() -> None:
+    """The chart libraries are the ones altair's specs are written for (GX's and the report's)."""
+    lock = json.loads((WEB / "package-lock.json").read_text(encoding="utf-8"))
+    version = {
+        name: lock["packages"][f"node_modules/{name}"]["version"]
+        for name in ("vega", "vega-lite", "vega-embed")
+    }
+    assert version["vega-lite"] == altair.VEGALITE_VERSION.lstrip("v")
+    assert version["vega"].split(".")[0] == altair.VEGA_VERSION.lstrip("v").split(".")[0]
+    assert version["vega-embed"].split(".")[0] == altair.VEGAEMBED_VERSION.lstrip("v").split(".")[0]
 
 
 # -- the mapping and the rewrite, without a browser ----------------------------------------

@@ -316,3 +316,34 @@ def test_stored_runs_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert pages == ["run-1", "run-2"]
     stored = tmp_path / "reports" / "gx" / "uncommitted" / "validations" / "batch"
     assert sorted(p.name for p in stored.iterdir()) == ["run-1", "run-2"]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "status"),
+    [
+        ([], quality.PASSED),
+        ([(True, "critical", False), (True, "warning", False)], quality.PASSED),
+        ([(True, "critical", False), (False, "warning", False)], quality.PASSED_WITH_WARNINGS),
+        ([(False, "warning", False), (False, "critical", False)], quality.FAILED),
+        ([(True, "warning", True)], quality.FAILED),  # not evaluated: never a pass
+        ([(False, "info", False)], quality.FAILED),  # a severity newsetl does not know
+    ],
+)
+def test_validation_status_by_severity(outcomes: list, status: str) -> None:
+    assert quality.validation_status(outcomes) == status
+
+
+def test_pages_of_older_renderers_are_rendered_again(tmp_path: Path) -> None:
+    """A build renders only missing pages, unless the pages came from another RENDER_VERSION."""
+    small = QualityEngine(copy_suites(tmp_path / "expectations"), tmp_path / "reports" / "gx")
+    small.validate_articles(with_bad(body_length=12), run_date=RUN_DATE, run_name=RUN_NAME)
+    small.build_data_docs()
+    (page,) = (small.data_docs_dir / "validations").rglob("*.html")
+    page.write_text("an old page", encoding="utf-8")
+    small.build_data_docs()
+    assert page.read_text(encoding="utf-8") == "an old page"  # present: not rendered again
+
+    (small.data_docs_dir / quality.RENDER_MARKER).write_text("1", encoding="utf-8")
+    small.build_data_docs()
+    assert "body_length" in page.read_text(encoding="utf-8")
+    assert (small.data_docs_dir / quality.RENDER_MARKER).read_text() == quality.RENDER_VERSION

@@ -1,4 +1,5 @@
-"""Data quality through the whole flow: the hostile corpus, the quality gate, the quarantine."""
+"""Data quality through the whole flow: the hostile corpus, the quality gate, the quarantine,
+and the daily report of what it left."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from pathlib import Path
 import pytest
 
 from flows.ingest import RunFailed
+from flows.report import dq_report
+from newsetl.quality_summary import REPORT_ARTIFACT_KEY
+from newsetl.report_page import PAGE_NAME
+from newsetl.reports_lock import ReportsLocked, reports_lock
 from tests.conftest import ROOT, SAMPLE, table
 from tests.hostile import corpus
 
@@ -16,7 +21,7 @@ SAMPLE_KEYS = {f"incoming/{p.name}" for p in SAMPLE.glob("*.txt")}
 
 
 def test_hostile_corpus_every_object_in_exactly_one_place(
-    run_flow, s3, bucket: str, warehouse_dir: Path
+    run_flow, s3, bucket: str, warehouse_dir: Path, tmp_path: Path
 ) -> None:
     objects = corpus()
     for item in objects:
@@ -61,6 +66,34 @@ def test_hostile_corpus_every_object_in_exactly_one_place(
     }
     assert ("articles", "content_decodable") in failed
     assert ("articles", "not_duplicate") in failed
+
+    # The daily report of this warehouse, into the run's reports folder (run_flow's).
+    reports = tmp_path / "reports"
+    with reports_lock(reports, timeout=5), pytest.raises(ReportsLocked):
+        dq_report(db=str(db), reports_dir=str(reports), lock_timeout=0)  # it waits its turn
+    quality = dq_report(db=str(db), reports_dir=str(reports))
+    page = reports / PAGE_NAME
+    assert quality.report_page == str(page.resolve())
+    html = page.read_text(encoding="utf-8")
+    for chart in ("articles-per-day", "pass-rate", "quarantine-by-reason"):
+        assert f'data-chart="{chart}-spec"' in html  # every chart has rows to draw
+    assert (reports / "data_docs" / "index.html").is_file()
+    assert page.as_uri() in newest_artifact(REPORT_ARTIFACT_KEY).data  # the link to the page
+
+
+def newest_artifact(key: str):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:
+        [artifact] = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
+            offset=0,
+        )
+    return artifact
 
 
 def test_quality_gate_fails_the_run_and_loads_nothing(
