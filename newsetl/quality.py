@@ -165,6 +165,8 @@ class QualityEngine:
         self.reports_dir = self.gx_root.parent
         self.data_docs_dir = self.reports_dir / "data_docs"
         self.lock_timeout = lock_timeout
+        import great_expectations  # noqa: F401  (seconds of CPU: not while holding the lock)
+
         with self._locked(None):
             self._open_context()
 
