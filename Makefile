@@ -38,7 +38,7 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: lint chromium web/node_modules
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=25
 
 serve: $(BIN)/newsetl web/node_modules
 	$(BIN)/python -m newsetl.serve
