@@ -76,6 +76,7 @@ def delete(s3, bucket: Bucket, key: str) -> None:
 def proxy(moto) -> Iterator[S3Proxy]:
     with S3Proxy(moto.url) as running:
         yield running
+    assert not running.errors, "the fault proxy failed:\n" + "\n".join(running.errors)
 
 
 @dataclass
@@ -157,12 +158,14 @@ class Runner:
         started = time.monotonic()
         process, _ = self.spawn(*args, env=env, prefect=prefect, prefix=prefix)
         out, err, eof = read_to_eof(process, timeout, after_exit=PIPE_GRACE)
-        if process.poll() is None:
+        try:  # EOF comes as the process exits, a moment before it can be reaped
+            process.wait(timeout=max(1.0, timeout - (time.monotonic() - started)))
+        except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             raise AssertionError(
                 f"newsetl {args[0]} did not finish in {timeout:g} s:\n{out}\n{err}"
-            )
+            ) from None
         return Result(process.returncode, out, err, time.monotonic() - started, not eof)
 
     def spawn(

@@ -55,7 +55,6 @@ class Gate:
     """One blocked GET: `arrived` is set when it reaches the proxy; `release()` lets it go on."""
 
     key: str
-    query: str = ""
     arrived: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     used: bool = False
@@ -63,9 +62,14 @@ class Gate:
     def release(self) -> None:
         self.released.set()
 
-    def wait_arrived(self, timeout: float = 120) -> None:
-        if not self.arrived.wait(timeout):
-            raise TimeoutError(f"no GET of {self.key!r} reached the proxy in {timeout:g} s")
+    def wait_arrived(self, timeout: float = 120, unless=lambda: False) -> None:
+        """Wait for the GET; give up early when `unless()` says it will never come."""
+        deadline = time.monotonic() + timeout
+        while not self.arrived.wait(0.2):
+            if unless():
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no GET of {self.key!r} reached the proxy in {timeout:g} s")
 
 
 @dataclass
@@ -86,6 +90,7 @@ class Request:
     kind: str  # object | list | bucket | other
     bucket: str
     key: str
+    query: str = ""
 
 
 def classify(method: str, raw_path: str) -> Request:
@@ -117,9 +122,19 @@ class S3Proxy:
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
-        self.server.handle_error = lambda request, address: None  # resets are on purpose
+        self.errors: list[str] = []  # the proxy's own failures (a test asserts there are none)
+        self.server.handle_error = self._handle_error
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _handle_error(self, request: object, address: object) -> None:
+        """Connection errors are the faults themselves; anything else is a bug of the proxy."""
+        import sys
+        import traceback
+
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            self.errors.append(traceback.format_exc())
 
     # --- life ------------------------------------------------------------------------------
 

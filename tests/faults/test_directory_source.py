@@ -14,6 +14,8 @@ import pytest
 from tests.faults.conftest import article
 from tests.faults.invariants import placed, rows
 
+pytestmark = pytest.mark.slow  # each test runs the CLI several times
+
 EXIT_UNREAD = 3
 NO_DAC = ["-dac_override,-dac_read_search"]
 
@@ -34,7 +36,10 @@ def keys_under(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*.txt") if p.is_file()}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: FILLED IN AFTER THE FIRST RUN")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12: a symlink in a directory source to a file outside it is followed and loaded",
+)
 def test_symlinks_unreadable_files_and_folders(newsetl, lake, tmp_path: Path) -> None:
     prefix = unprivileged()
     source, outside = tmp_path / "source", tmp_path / "outside"

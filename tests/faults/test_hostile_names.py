@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from tests.faults.conftest import article
 from tests.faults.invariants import placed, rows
+
+pytestmark = pytest.mark.slow  # each test runs the CLI several times
 
 LONG = "incoming/" + "ұзын-атау-" * 101 + ".txt"  # 1,018 bytes: S3 allows 1,024
 LOADED = {
@@ -67,11 +71,30 @@ def tables(markdown: str) -> list[tuple[list[str], list[list[list[tuple[str, str
     return found
 
 
+def cell_text(cell: list[tuple[str, str]]) -> str | None:
+    """The key a cell shows: one code span (`key`, ``key`` ...), or plain text in HTML <code>
+    tags; None when the cell is anything else (a code span cut short, text outside it)."""
+    parts = [(kind, content) for kind, content in cell if kind != "text" or content]
+    if len(parts) == 1 and parts[0][0] == "code_inline":
+        return parts[0][1]
+    if parts and all(kind in ("text", "html_inline") for kind, _ in parts):
+        tags = [content for kind, content in parts if kind == "html_inline"]
+        if tags == ["<code>", "</code>"]:
+            return "".join(content for kind, content in parts if kind == "text")
+    return None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12: the run's markdown artifact does not escape keys: a `|` splits the "
+    "worst-rows table row, a backtick breaks the key's code span",
+)
 def test_hostile_keys_are_stored_and_printed_literally(
     newsetl, lake, make_bucket, moto, s3
 ) -> None:
     bucket = make_bucket(2, extra={**LOADED, **HELD})
-    result = newsetl(*lake.args(bucket.source, moto.url))
+    # 5 of 14 held is above the default critical threshold of 20%.
+    result = newsetl(*lake.args(bucket.source, moto.url), "--critical-threshold", "0.5")
     assert result.code == 0, str(result)
     problems: list[str] = []
 
@@ -99,12 +122,11 @@ def test_hostile_keys_are_stored_and_printed_literally(
         if headers[:1] != ["key"]:
             continue
         for row in body:
-            code = [content for kind, content in row[0] if kind == "code_inline"]
-            other = [content for kind, content in row[0] if kind != "code_inline" and content]
-            if len(code) != 1 or other:
+            key = cell_text(row[0])
+            if key is None:
                 problems.append(f"an artifact key cell is not one code span: {row[0]}")
                 continue
-            shown[code[0]] = row
+            shown[key] = row
     for key in HELD:
         if key not in shown:
             problems.append(f"the artifact does not show {key!r} (as one code span)")
