@@ -52,12 +52,13 @@ def main() -> int:
     finally:
         con.close()
     console.print(
-        f"The demo's lake is {DEMO_DB}; the endpoint is stopped. Next:\n"
+        f"The demo's lake is {DEMO_DB} (the endpoint is stopped). Next:\n"
         f"  .venv/bin/newsetl sql --db {DEMO_DB}   # query it yourself\n"
         f"  .venv/bin/newsetl report --db {DEMO_DB}\n"
-        "  .venv/bin/newsetl run      # data/sample into the default lake, warehouse/news.sqlite\n"
-        f"  make serve                 # the schedules; no NEWSETL_SOURCE: this sample, {DEMO_DB}",
+        "  .venv/bin/newsetl run   # data/sample into warehouse/news.sqlite\n"
+        "  make serve              # the schedules, on this sample and this lake",
         highlight=False,
+        soft_wrap=True,
     )
     return 0
 
