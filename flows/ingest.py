@@ -15,6 +15,7 @@ from prefect import flow, get_run_logger, runtime
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.params import run_settings
 from newsetl import progress
 from newsetl.chunk import ChunkOutcome, Wanted
 from newsetl.localserver import alive
@@ -244,7 +245,7 @@ def ingest_news(
     reports_dir: str = "reports",
     parse_processes: int | None = None,
 ) -> RunSummary:
-    settings = Settings(
+    settings = run_settings(
         source=source,
         db=db,
         data_path=data_path,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.params import run_settings
 from newsetl import warehouse
 from newsetl.maintain import maintain
 from newsetl.settings import Settings
@@ -31,5 +32,5 @@ def maintain_lake(
     retention_days: int = 30,
     lock_timeout: float = 3600.0,
 ) -> dict[str, int]:
-    settings = Settings(db=db, endpoint_url=endpoint_url, lock_timeout=lock_timeout)
+    settings = run_settings(db=db, endpoint_url=endpoint_url, lock_timeout=lock_timeout)
     return maintain_task(settings, retention_days)

@@ -8,8 +8,8 @@ from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.ingest import exclusive_run, finish, new_summary, process_plan
+from flows.params import run_settings
 from newsetl.plan import plan_retry
-from newsetl.settings import Settings
 from newsetl.source import QuarantineSource
 from newsetl.summary import RunSummary
 from tasks.fetch import list_objects
@@ -24,7 +24,7 @@ def retry_quarantine(
 ) -> RunSummary:
     """Rows that now pass move to articles and leave the quarantine in one transaction; the rest
     stay held with their new reasons. The share threshold does not apply: nothing new comes in."""
-    settings = Settings(
+    settings = run_settings(
         source=QuarantineSource.SCHEME + db,
         db=db,
         pattern="*",

@@ -15,6 +15,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.params import run_settings
 from newsetl import warehouse
 from newsetl.quality_summary import (
     ARTIFACT_KEY,
@@ -35,6 +36,7 @@ from newsetl.report_page import (
 from newsetl.reports_lock import reports_lock
 from newsetl.settings import Settings
 from tasks.report import build_data_docs
+from tasks.retry import retry_unless_permanent
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[dict]:
@@ -43,7 +45,13 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[
     return records([column[0] for column in cursor.description], cursor.fetchall())
 
 
-@task(name="read-quality", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="read-quality",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_unless_permanent,
+)
 def read_quality(db: str, data_docs: str | None, report_page: str | None = None) -> QualitySummary:
     """The newest run, its failed expectations and the recent pass rates, read-only: a reader
     of the lake never waits for a run, nor makes one wait."""
@@ -71,7 +79,13 @@ def read_quality(db: str, data_docs: str | None, report_page: str | None = None)
     )
 
 
-@task(name="build-report-page", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+@task(
+    name="build-report-page",
+    cache_policy=NO_CACHE,
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_unless_permanent,
+)
 def build_report_page(settings: Settings) -> str | None:
     """The page with the three charts, in the reports folder beside the Data Docs it links to.
     Read from the lake without any lock; written holding the reports lock."""
@@ -115,7 +129,7 @@ def dq_report(
     reports_dir: str = "reports",
     lock_timeout: float = 60.0,
 ) -> QualitySummary:
-    settings = Settings(db=db, reports_dir=Path(reports_dir), lock_timeout=lock_timeout)
+    settings = run_settings(db=db, reports_dir=Path(reports_dir), lock_timeout=lock_timeout)
     data_docs = build_data_docs(settings)
     page = build_report_page(settings)
     if page is not None:

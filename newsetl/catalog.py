@@ -17,6 +17,15 @@ POSTGRES_PREFIX = "postgres:"
 class WarehouseError(RuntimeError):
     """A problem with the warehouse a user can act on: locked, unwritable, not a lake."""
 
+    permanent = False  # a retry may find it unlocked, or the catalog's server back
+
+
+class WarehouseConfigError(WarehouseError):
+    """The warehouse is configured wrongly (a bad catalog or path, no such lake, no
+    credentials for its data, a missing extension): no retry can fix it."""
+
+    permanent = True
+
 
 _PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
 _URI_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
@@ -41,11 +50,13 @@ class Catalog:
         if text.startswith(POSTGRES_PREFIX):
             conninfo = text.removeprefix(POSTGRES_PREFIX).strip()
             if not conninfo:
-                raise WarehouseError("--db postgres: needs a conninfo, e.g. postgres:dbname=news")
+                raise WarehouseConfigError(
+                    "--db postgres: needs a conninfo, e.g. postgres:dbname=news"
+                )
             return cls("postgres", conninfo, data_path)
         path = Path(text)
         if path.suffix == ".duckdb":
-            raise WarehouseError(
+            raise WarehouseConfigError(
                 f"{path} is a DuckDB file; the warehouse is now a DuckLake catalog (.sqlite). "
                 f"Move it with: newsetl migrate-warehouse {path} --db "
                 f"{path.with_suffix('.sqlite')}"
@@ -97,24 +108,24 @@ class Catalog:
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise WarehouseError(
+            raise WarehouseConfigError(
                 f"cannot create the warehouse folder {parent}: {exc.strerror or exc}"
             ) from None
         if db.is_dir():
-            raise WarehouseError(f"warehouse path {db} is a directory")
+            raise WarehouseConfigError(f"warehouse path {db} is a directory")
         if db.exists():
             try:
                 with open(db, "r+b"):
                     pass
             except OSError as exc:
-                raise WarehouseError(
+                raise WarehouseConfigError(
                     f"warehouse {db} is not writable: {exc.strerror or exc}"
                 ) from None
             return
         try:
             handle, probe = tempfile.mkstemp(prefix=".newsetl-probe-", dir=parent)
         except OSError as exc:
-            raise WarehouseError(
+            raise WarehouseConfigError(
                 f"cannot create the warehouse {db}: no file can be made in {parent} "
                 f"({exc.strerror or exc})"
             ) from None

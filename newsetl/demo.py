@@ -1,7 +1,8 @@
 """`make demo`: the main job end to end on a local S3 endpoint with the sample articles.
 
 Starts moto's server, uploads data/sample/ to s3://news-raw/incoming/, runs `newsetl run` against
-it over HTTP, prints two example queries, and stops the server whatever happens."""
+it over HTTP into the demo's own lake (warehouse/demo.sqlite), prints example queries, and stops
+the server whatever happens."""
 
 from __future__ import annotations
 
@@ -12,33 +13,27 @@ from pathlib import Path
 
 from rich.console import Console
 
-from newsetl.devs3 import demo_credentials, moto_server, upload_dir
+from newsetl.devs3 import DEMO_DB, DEMO_SOURCE, demo_credentials, moto_server, upload_sample
 from newsetl.display import relation_table
 from newsetl.settings import PROJECT_ROOT
 from newsetl.warehouse import Catalog, connect, sql_file
 
-BUCKET, PREFIX = "news-raw", "incoming/"
 EXAMPLES = ("articles_per_month_by_language", "latest_articles", "search_diplomacy")
 
 
 def main() -> int:
     console = Console()
-    db = PROJECT_ROOT / "warehouse" / "news.sqlite"
+    db = PROJECT_ROOT / DEMO_DB
     env = {**os.environ, **demo_credentials()}
-    os.environ.update(demo_credentials())
     with moto_server() as server:
-        client = server.client()
-        client.create_bucket(Bucket=BUCKET)
-        count = upload_dir(client, PROJECT_ROOT / "data" / "sample", BUCKET, PREFIX)
-        console.print(
-            f"moto S3 at {server.url}: uploaded {count} objects to s3://{BUCKET}/{PREFIX}"
-        )
+        count = upload_sample(server)
+        console.print(f"moto S3 at {server.url}: uploaded {count} objects to {DEMO_SOURCE}")
         newsetl = Path(sys.executable).with_name("newsetl")
         command = [
             str(newsetl),
             "run",
             "--source",
-            f"s3://{BUCKET}/{PREFIX}",
+            DEMO_SOURCE,
             "--db",
             str(db),
             "--endpoint-url",
@@ -56,7 +51,15 @@ def main() -> int:
             console.print(relation_table(f"sql/examples/{name}.sql", frame))
     finally:
         con.close()
-    console.print(f"Query it yourself: .venv/bin/newsetl sql --db {db.relative_to(PROJECT_ROOT)}")
+    console.print(
+        f"The demo's lake is {DEMO_DB} (the endpoint is stopped). Next:\n"
+        f"  .venv/bin/newsetl sql --db {DEMO_DB}   # query it yourself\n"
+        f"  .venv/bin/newsetl report --db {DEMO_DB}\n"
+        "  .venv/bin/newsetl run   # data/sample into warehouse/news.sqlite\n"
+        "  make serve              # the schedules, on this sample and this lake",
+        highlight=False,
+        soft_wrap=True,
+    )
     return 0
 
 

@@ -1,5 +1,6 @@
-"""A local S3 endpoint for the demo, the tests and the bench: moto's standalone server as its own
-process on 127.0.0.1 and a free port, spoken to over HTTP like any bucket."""
+"""A local S3 endpoint for the demo, a local `make serve`, the tests and the bench: moto's
+standalone server as its own process on 127.0.0.1 and a free port, spoken to over HTTP like any
+bucket."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ import boto3
 from botocore.config import Config
 
 from newsetl.localserver import free_port, terminate
+from newsetl.settings import PROJECT_ROOT
+
+# What `make demo` and a `make serve` with no source configured read and write. Their warehouse
+# is their own: a warehouse refuses a source it has never seen, and `newsetl run` with no flags
+# (source data/sample) writes the default warehouse/news.sqlite.
+DEMO_BUCKET, DEMO_PREFIX = "news-raw", "incoming/"
+DEMO_SOURCE = f"s3://{DEMO_BUCKET}/{DEMO_PREFIX}"
+DEMO_DB = "warehouse/demo.sqlite"  # relative: inside the checkout (or a worker's directory)
 
 
 class MotoServer:
@@ -56,7 +65,12 @@ class MotoServer:
         urllib.request.urlopen(request, timeout=10).close()
 
     def client(self):
-        return boto3.session.Session().client(
+        credentials = demo_credentials()
+        return boto3.session.Session(
+            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+            region_name=credentials["AWS_DEFAULT_REGION"],
+        ).client(
             "s3",
             endpoint_url=self.url,
             config=Config(max_pool_connections=32, retries={"mode": "standard"}),
@@ -83,6 +97,14 @@ def upload_dir(client, directory: Path, bucket: str, prefix: str, workers: int =
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(put, files))
     return len(files)
+
+
+def upload_sample(server: MotoServer) -> int:
+    """Bucket news-raw with data/sample/ under incoming/ (DEMO_SOURCE); returns the count.
+    moto's ETags are the content's MD5, so a new server's objects match the last one's."""
+    client = server.client()
+    client.create_bucket(Bucket=DEMO_BUCKET)
+    return upload_dir(client, PROJECT_ROOT / "data" / "sample", DEMO_BUCKET, DEMO_PREFIX)
 
 
 def demo_credentials() -> dict[str, str]:

@@ -25,7 +25,30 @@ __all__ = ["ObjectRef", "ObjectUnreadable", "Source", "SourceError", "doc_id", "
 
 
 class SourceError(RuntimeError):
-    """A problem with the source that a user can fix: missing bucket, credentials, endpoint."""
+    """A problem with the source that a user can fix: missing bucket, credentials, endpoint.
+    No retry helps (`permanent`), unless it is a TransientSourceError."""
+
+    permanent = True
+
+
+class TransientSourceError(SourceError):
+    """A source problem that may pass by itself: the endpoint unreachable, throttling, a server
+    error, a dropped connection. Worth a retry."""
+
+    permanent = False
+
+
+# Client errors a retry may fix besides 5xx, 408 and 429; any other 4xx (no bucket, access
+# denied, unknown key) is permanent. Of boto3's own errors, these are the configuration's.
+TRANSIENT_CODES = frozenset(
+    {"RequestTimeout", "SlowDown", "Throttling", "ThrottlingException", "OperationAborted"}
+)
+CONFIGURATION_ERRORS = (
+    botocore.exceptions.PartialCredentialsError,
+    botocore.exceptions.ProfileNotFound,
+    botocore.exceptions.ParamValidationError,
+    botocore.exceptions.NoRegionError,
+)
 
 
 # Errors while reading a response body that boto3 does not retry itself.
@@ -351,9 +374,12 @@ class translate_errors:
                 "AccessDenied": "access denied",
                 "NoSuchKey": "object disappeared while the run was reading it",
             }
-            raise SourceError(f"{self.where}: {messages.get(code, code or str(exc))}") from exc
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 500
+            transient = status >= 500 or status in (408, 429) or code in TRANSIENT_CODES
+            kind = TransientSourceError if transient else SourceError
+            raise kind(f"{self.where}: {messages.get(code, code or str(exc))}") from exc
         if isinstance(exc, botocore.exceptions.EndpointConnectionError):
-            raise SourceError(
+            raise TransientSourceError(
                 f"{self.where}: cannot reach endpoint {exc.kwargs.get('endpoint_url')}"
             ) from exc
         if isinstance(exc, botocore.exceptions.NoCredentialsError):
@@ -362,5 +388,6 @@ class translate_errors:
                 "(set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile)"
             ) from exc
         if isinstance(exc, botocore.exceptions.BotoCoreError):
-            raise SourceError(f"{self.where}: {exc}") from exc
+            kind = SourceError if isinstance(exc, CONFIGURATION_ERRORS) else TransientSourceError
+            raise kind(f"{self.where}: {' '.join(str(exc).split())}") from exc  # one line
         return False

@@ -33,6 +33,7 @@ import polars as pl
 from newsetl import checkpoints
 from newsetl.catalog import POSTGRES_PREFIX as POSTGRES_PREFIX
 from newsetl.catalog import Catalog as Catalog
+from newsetl.catalog import WarehouseConfigError as WarehouseConfigError
 from newsetl.catalog import WarehouseError as WarehouseError
 from newsetl.catalog import redact as redact
 from newsetl.lock import writer_lock as writer_lock
@@ -78,14 +79,14 @@ def extension_path(name: str) -> Path:
     try:
         module = importlib.import_module(_PACKAGES[name])
     except ImportError as exc:  # pragma: no cover - dependencies of the project
-        raise WarehouseError(f"the {_PACKAGES[name]} package is not installed") from exc
+        raise WarehouseConfigError(f"the {_PACKAGES[name]} package is not installed") from exc
     base = Path(module.__file__).parent / "extensions"
     exact = base / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
     if exact.is_file():
         return exact
     found = sorted(base.glob(f"*/{name}.duckdb_extension"))
     if not found:
-        raise WarehouseError(f"no {name}.duckdb_extension under {base}")
+        raise WarehouseConfigError(f"no {name}.duckdb_extension under {base}")
     return found[-1]
 
 
@@ -146,7 +147,7 @@ def s3_secret_sql(endpoint_url: str | None) -> str:
     session = boto3.Session()
     credentials = session.get_credentials()
     if credentials is None:
-        raise WarehouseError("no AWS credentials found for the s3:// data path")
+        raise WarehouseConfigError("no AWS credentials found for the s3:// data path")
     frozen = credentials.get_frozen_credentials()
     options = {
         "TYPE": "s3",
@@ -180,7 +181,7 @@ def connect(
     file catalog; a reader never creates anything. `snapshot` opens an older state, read-only."""
     if not catalog.exists():
         if read_only or snapshot is not None:
-            raise WarehouseError(f"warehouse not found: {catalog.describe()}")
+            raise WarehouseConfigError(f"warehouse not found: {catalog.describe()}")
         create_sqlite_catalog(catalog.path)
         data_path = catalog.data_path or catalog.default_data_path
     else:

@@ -12,6 +12,7 @@ from newsetl.chunk import ChunkOutcome, Wanted, process_chunk
 from newsetl.plan import Listing, split_listing
 from newsetl.settings import Settings
 from newsetl.source import open_source
+from tasks.retry import retry_unless_permanent
 
 # Chunk tasks the ingest flow runs at once; they share one S3 client, whose connection pool must
 # hold every fetching thread of all of them.
@@ -22,6 +23,7 @@ CHUNKS_IN_FLIGHT = 4
     name="list-objects",
     retries=2,
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
+    retry_condition_fn=retry_unless_permanent,
     cache_policy=NO_CACHE,
 )
 def list_objects(settings: Settings) -> Listing:
@@ -49,6 +51,7 @@ def list_objects(settings: Settings) -> Listing:
     name="fetch-and-parse",
     retries=3,
     retry_delay_seconds=exponential_backoff(backoff_factor=1),
+    retry_condition_fn=retry_unless_permanent,
     cache_policy=NO_CACHE,
 )
 def fetch_and_parse(

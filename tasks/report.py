@@ -8,10 +8,16 @@ from prefect.cache_policies import NO_CACHE
 
 from newsetl.settings import Settings
 from newsetl.summary import RunSummary
+from tasks.retry import retry_unless_permanent
 from tasks.validate import engine_for
 
 
-@task(name="build-data-docs", retries=1, cache_policy=NO_CACHE)
+@task(
+    name="build-data-docs",
+    retries=1,
+    retry_condition_fn=retry_unless_permanent,
+    cache_policy=NO_CACHE,
+)
 def build_data_docs(settings: Settings) -> str:
     index = engine_for(settings).build_data_docs(lock_timeout=settings.lock_timeout)
     get_run_logger().info("Data Docs at %s", index)

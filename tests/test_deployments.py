@@ -314,6 +314,49 @@ def test_ingest_and_report_run_on_a_process_worker(
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("prefect-server")
+def test_missing_bucket_fails_the_run_once_in_one_line(
+    deployed: Deployed, moto: MotoServer, tmp_path: Path
+) -> None:
+    """No retry can bring a bucket into being: list-objects (retries=2) fails at its first
+    attempt, and the flow run with the error's one line."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    source = f"s3://absent-{uuid.uuid4().hex[:12]}/incoming/"
+    log = tmp_path / "log"
+    with (
+        temporary_settings({PREFECT_API_URL: deployed.server.api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        flow_run = client.create_flow_run_from_deployment(
+            deployed.deployments["ingest-news/ingest-hourly"].id,
+            parameters={
+                "source": source,
+                "endpoint_url": moto.url,
+                "db": str(tmp_path / "warehouse" / "news.sqlite"),
+                "reports_dir": str(tmp_path / "reports"),
+            },
+        )
+        env = {**deployed.server.env, **demo_credentials(), "NEWSETL_PARSE_PROCESSES": "0"}
+        run_worker_once(env, log, timeout=300)
+        state = client.read_flow_run(flow_run.id).state
+        task_runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id]))
+        )
+        [listing] = [run for run in task_runs if run.name.startswith("list-objects")]
+        history = [s.type.value for s in client.read_task_run_states(listing.id)]
+    assert state is not None and state.is_failed(), (state, log.read_text()[-4000:])
+    assert state.message is not None and "\n" not in state.message.strip()
+    assert f"{source}: bucket does not exist" in state.message
+    assert listing.state is not None and listing.state.is_failed()
+    assert listing.run_count == 1
+    assert "AWAITING_RETRY" not in history and "RETRYING" not in history, history
+    assert not any(run.name.startswith("fetch-and-parse") for run in task_runs)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("prefect-server")
 def test_server_schedules_runs_at_almaty_times(deployed: Deployed) -> None:
     """The server's own scheduling code (what its scheduler service calls), asked for runs
     from a fixed date on: local Almaty times must match the crons."""
