@@ -199,6 +199,11 @@ def summary_table(summary: Any, seconds: float) -> Table:
     return table
 
 
+def one_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:500]
+
+
 def print_plan(summary: Any) -> None:
     """A dry run: what a run would do, with a few keys of each kind."""
     table = Table(title=Text(f"plan for {summary.source} (dry run)"), header_style="bold")
@@ -292,6 +297,10 @@ def run(
                     summary = exc.summary
                 except (SourceError, PlanRefused) as exc:
                     raise fail(str(exc)) from None
+                except Exception as exc:
+                    # What fails after the commit is caught by the flow and exits 4; whatever
+                    # reaches here stopped the run before its commit went through.
+                    raise fail(f"run failed, nothing was committed: {one_line(exc)}") from None
     show_run(summary, command_seconds(), json_output)
 
 

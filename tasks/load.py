@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import suppress
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -85,13 +86,14 @@ def load_run(
     finally:
         con.close()
     checkpoints.reach("committed")
-    # What `make profile` reads to attribute the load's wall time.
-    get_run_logger().info(
-        "run %s written to %s (%s) as snapshot %d; load %.1f s",
-        summary.run_id,
-        settings.catalog.describe(),
-        summary.status,
-        summary.snapshot_id,
-        time.perf_counter() - started,
-    )
+    with suppress(Exception):  # committed: nothing after this line may fail the run
+        # What `make profile` reads to attribute the load's wall time.
+        get_run_logger().info(
+            "run %s written to %s (%s) as snapshot %d; load %.1f s",
+            summary.run_id,
+            settings.catalog.describe(),
+            summary.status,
+            summary.snapshot_id,
+            time.perf_counter() - started,
+        )
     return summary
