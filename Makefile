@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 N ?= 100000
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: demo test lint format bench profile serve chromium clean
+.PHONY: demo test faults lint format bench profile serve chromium clean
 
 $(BIN)/newsetl: pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,7 +38,12 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: lint chromium web/node_modules
-	$(BIN)/pytest -n 2 --durations=25
+	$(BIN)/pytest -n 2 --durations=25 -m "not faults"
+
+# The fault-injection suite (tests/faults/): kills, a faulty S3 proxy, races, a full disk, hostile
+# names, secrets. Not yet inside `make test`: it takes longer than the suite's time budget allows.
+faults: $(BIN)/newsetl web/node_modules
+	$(BIN)/pytest -n 2 --durations=25 -m faults tests/faults
 
 serve: $(BIN)/newsetl web/node_modules
 	$(BIN)/python -m newsetl.serve

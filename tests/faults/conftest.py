@@ -341,3 +341,11 @@ def read_to_eof(
     out = b"".join(chunks[process.stdout.fileno()]).decode(errors="replace")
     err = b"".join(chunks[process.stderr.fileno()]).decode(errors="replace")
     return out, err, open_streams == 0
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Every test under tests/faults/ carries the `faults` mark (`make faults` runs them)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.faults)
