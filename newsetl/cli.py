@@ -4,6 +4,7 @@ line and an exit code (newsetl.terminal), or with `--json` one JSON document on 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -199,9 +200,24 @@ def summary_table(summary: Any, seconds: float) -> Table:
     return table
 
 
+# Causes worth naming when a database error buries them below its first line.
+OS_CAUSES = {
+    **{os.strerror(code): os.strerror(code) for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS)},
+    os.strerror(errno.EACCES): os.strerror(errno.EACCES),
+    "disk is full": os.strerror(errno.ENOSPC),  # SQLite's words for it
+}
+
+
 def one_line(exc: BaseException) -> str:
+    """An error as one line: its first line, and a full disk or a permission problem said
+    below it or in its cause."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:500]
+    text = f"{type(exc).__name__}: {lines[0] if lines else ''}"
+    everything = f"{exc}\n{exc.__cause__ or ''}\n{exc.__context__ or ''}"
+    causes = [said.lower() for found, said in OS_CAUSES.items() if found in everything]
+    if causes and causes[0] not in text.lower():
+        text += f" ({causes[0]})"
+    return text[:500]
 
 
 def print_plan(summary: Any) -> None:

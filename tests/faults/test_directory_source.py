@@ -36,10 +36,6 @@ def keys_under(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*.txt") if p.is_file()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: a symlink in a directory source to a file outside it is followed and loaded",
-)
 def test_symlinks_unreadable_files_and_folders(newsetl, lake, tmp_path: Path) -> None:
     prefix = unprivileged()
     source, outside = tmp_path / "source", tmp_path / "outside"

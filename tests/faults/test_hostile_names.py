@@ -84,11 +84,6 @@ def cell_text(cell: list[tuple[str, str]]) -> str | None:
     return None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: the run's markdown artifact does not escape keys: a `|` splits the "
-    "worst-rows table row, a backtick breaks the key's code span",
-)
 def test_hostile_keys_are_stored_and_printed_literally(
     newsetl, lake, make_bucket, moto, s3
 ) -> None:

@@ -122,11 +122,6 @@ def kill_at_every_checkpoint(newsetl, lake, make_bucket, s3, moto, tmp_path, gro
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: kill -9 of the CLI leaves Prefect's temporary server, the GX process "
-    "and the resource tracker running (they hold its stdout open); killed runs' staging stays",
-)
 def test_kill_run_process_at_each_checkpoint_with_its_own_prefect_server(
     newsetl, lake, make_bucket, s3, moto, tmp_path
 ) -> None:
@@ -134,10 +129,6 @@ def test_kill_run_process_at_each_checkpoint_with_its_own_prefect_server(
     kill_at_every_checkpoint(newsetl, lake, make_bucket, s3, moto, tmp_path, False, False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: staging folders of killed runs stay in warehouse/.news.staging/",
-)
 def test_kill_process_group_at_each_checkpoint(
     newsetl, lake, make_bucket, s3, moto, tmp_path
 ) -> None:

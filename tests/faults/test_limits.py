@@ -30,7 +30,6 @@ def big_article(size: int) -> bytes:
     return body
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: there is no --max-object-bytes option (exit 2)")
 def test_object_over_max_object_bytes_is_quarantined(newsetl, lake, make_bucket, proxy, s3):
     big = "incoming/big.txt"
     bucket = make_bucket(5, extra={big: big_article(300_000)})
@@ -86,11 +85,6 @@ def fill(folder: Path) -> Path:
     return filler
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: a full disk at the load's commit prints a traceback, not one line "
-    "(the lake is unchanged and the next run heals)",
-)
 def test_disk_full_during_the_load(newsetl, make_bucket, moto, s3, tmp_path: Path) -> None:
     """The disk fills while the run is inside its load transaction: the run fails with one line,
     the lake opens with every table as it was, and once there is room the next run heals."""

@@ -16,11 +16,6 @@ pytestmark = pytest.mark.slow  # each test runs the CLI several times
 EXIT_UNREAD = 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: an object overwritten between list and GET is stored under the "
-    "listing's ETag and size, not those of the bytes read",
-)
 def test_object_overwritten_between_list_and_get(newsetl, lake, make_bucket, proxy, s3) -> None:
     """`moved` is overwritten after it was listed: what is stored must be what was read, under
     the ETag and size of what was read (or the GET refused with If-Match and the key reported),

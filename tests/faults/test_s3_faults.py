@@ -96,11 +96,6 @@ def unread_line(out: str, key: str) -> str:
     return lines[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: one object that cannot be read (403, or gone before its GET) fails the "
-    "whole run (exit 1) instead of being reported while the rest commits (exit 3)",
-)
 def test_unreadable_objects_are_reported_kept_and_read_again(
     newsetl, lake, make_bucket, proxy, s3
 ) -> None:
