@@ -32,6 +32,7 @@ VIEWS = [
     "dq_trend",
     "quarantine_open",
     "source_freshness",
+    "sources",
 ]
 
 
@@ -76,7 +77,7 @@ def test_a_new_lake_gets_every_migration(tmp_path: Path) -> None:
         assert warehouse.prepare(con) == [name for _, name in migration_files()]
         applied = con.execute("SELECT version, name FROM schema_migrations ORDER BY 1").fetchall()
         assert applied == migration_files()
-        assert {("main", t) for t in [*CORE_TABLES, "schema_migrations"]} == {
+        assert {("main", t) for t in [*CORE_TABLES, "unread_objects", "schema_migrations"]} == {
             o for o in objects(con, "table") if o[0] == "main"
         }
         assert {("main", v) for v in VIEWS} == objects(con, "view")
@@ -180,7 +181,7 @@ def test_migrate_warehouse_moves_everything(tmp_path: Path) -> None:
     assert new_articles == old_rows["articles"]  # the new columns stay NULL
     assert table(lake, "SELECT key, raw FROM quarantine ORDER BY key") == old_rows["raw"]
     assert (
-        table(lake, "SELECT * EXCLUDE (snapshot_id) FROM ingest_runs ORDER BY run_id")
+        table(lake, "SELECT * EXCLUDE (snapshot_id, unread) FROM ingest_runs ORDER BY run_id")
         == (old_rows["runs"])
     )
     assert table(lake, "SELECT * FROM paragraphs ORDER BY key, position") == old_rows["paragraphs"]

@@ -99,7 +99,7 @@ def test_repo_suites_carry_gx_severity_and_names() -> None:
     assert by_name["published_date_in_range"]["kwargs"]["max_value"] == {
         "$PARAMETER": "max_published_date"
     }
-    assert sum(e["severity"] == "critical" for e in by_name.values()) == 7
+    assert sum(e["severity"] == "critical" for e in by_name.values()) == 8
     assert sum(e["severity"] == "warning" for e in by_name.values()) == 7
 
 
@@ -107,7 +107,7 @@ def test_clean_frame_passes_everything(engine: QualityEngine) -> None:
     report = engine.validate_articles(
         frame(row("a"), row("b", dateline_date=None)), run_date=RUN_DATE, run_name=RUN_NAME
     )
-    assert len(report.outcomes) == 14
+    assert len(report.outcomes) == 15
     assert all(o.success for o in report.outcomes)
     assert report.row_failures == []
     assert outcome(report, "body_min_length").element_count == 2
@@ -220,7 +220,7 @@ def test_empty_articles_frame_does_not_crash(engine: QualityEngine) -> None:
     report = engine.validate_articles(frame(), run_date=RUN_DATE, run_name=RUN_NAME)
     assert report.row_failures == []
     assert report.critical_keys() == set()
-    assert len(report.outcomes) == 14
+    assert len(report.outcomes) == 15
     assert {o.element_count for o in report.outcomes} == {0}
 
 
