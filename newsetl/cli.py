@@ -590,17 +590,13 @@ def report(
         raise fail(f"no run {run_id} in {settings.catalog.describe()}")
     page_path = None if page is None else str(page.resolve())
     if json_output:
-        print_json(
-            {
-                "catalog": settings.catalog.describe(),
-                "data_docs": docs_path,
-                "report_page": page_path,
-                "runs": runs,
-            }
-        )
+        document = {"catalog": settings.catalog.describe(), "data_docs": docs_path, "runs": runs}
+        if page_path:  # only with --html
+            document["report_page"] = page_path
+        print_json(document)
         return
     if page_path:
-        console().print(Text(f"Report page: {page_path}"))
+        console().print(Text(f"Report page: {page_path}"), soft_wrap=True)
     if not runs:
         console().print("No runs recorded yet.")
         return
