@@ -32,7 +32,7 @@ from newsetl.plan import (
 from newsetl.settings import Settings
 from newsetl.summary import RunSummary, new_run_id
 from newsetl.warehouse import writer_lock
-from tasks.fetch import CHUNKS_IN_FLIGHT, fetch_and_parse, list_objects
+from tasks.fetch import CHUNKS_IN_FLIGHT, fetch_and_parse, list_objects, start_parse_workers
 from tasks.load import load_run
 from tasks.report import build_data_docs, publish_summary
 from tasks.state import WarehouseState, open_warehouse
@@ -92,6 +92,7 @@ def fetch_in_chunks(settings: Settings, plan: pl.DataFrame, stage_dir: Path) -> 
     into the staging folder when the run removes it."""
     batches = wanted_chunks(plan, settings.chunk_size)
     total = sum(len(batch) for batch in batches)
+    settings = start_parse_workers(settings, total)
     futures = [
         fetch_and_parse.submit(settings, batch, stage_dir, index)
         for index, batch in enumerate(batches)

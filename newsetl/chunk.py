@@ -156,6 +156,11 @@ def _warm_worker(caller: int) -> None:
 PRELOAD = ["__main__", "newsetl.chunk", "newsetl.language", "newsetl.localserver"]
 
 
+def parse_processes_for(processes: int, objects: int, min_objects: int) -> int:
+    """The parse workers a run of `objects` fetches uses: none below `min_objects`."""
+    return processes if objects >= max(min_objects, 1) else 0
+
+
 @lru_cache(maxsize=1)
 def parse_pool(processes: int) -> ProcessPoolExecutor:
     """Parsing is CPU-bound Python: a pool of worker processes uses every core while the
@@ -173,7 +178,7 @@ def parse_pool(processes: int) -> ProcessPoolExecutor:
         initargs=(os.getpid(),),
     )
     # The executor spawns workers one submission at a time; start them all now, while the
-    # source is being listed, rather than in the middle of the first chunks.
+    # first chunks are being fetched, rather than one by one in the middle of them.
     for _ in range(processes):
         pool.submit(time.sleep, 0.1)
     return pool

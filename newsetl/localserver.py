@@ -64,17 +64,23 @@ def exit_with(pid: int, every: float = 0.5) -> None:
     def watch() -> None:
         while True:
             time.sleep(every)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+            if not alive(pid):
                 os._exit(0)
-            except PermissionError:
-                continue
 
     threading.Thread(target=watch, name="exit-with-caller", daemon=True).start()
 
 
 def alive(pid: int) -> bool:
+    """Whether process `pid` still runs. A killed process stays a zombie until its parent reaps
+    it, and a reader that reaps only after EOF on the run's output (`communicate()`) would wait
+    for ever on workers that wait for the reaping: where /proc exists, a zombie counts as gone."""
+    if os.path.isdir("/proc/self"):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as file:
+                stat = file.read()
+        except FileNotFoundError:
+            return False
+        return stat[stat.rindex(b")") + 2 :][:1] not in (b"Z", b"X")
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

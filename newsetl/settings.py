@@ -83,6 +83,14 @@ class Settings(BaseSettings):
         description="Worker processes that parse; 0 parses in the fetching thread.",
         json_schema_extra={"default_help": "one per core"},
     )
+    parse_pool_min_objects: int = Field(
+        200,
+        ge=0,
+        description="A run that fetches fewer objects parses them in its fetching threads: "
+        "starting the parse workers would cost more CPU than parsing (an hourly run that brings "
+        "a few articles).",
+        json_schema_extra=ENVIRONMENT_ONLY,
+    )
     duckdb_memory_limit: str = Field(
         "256MB",
         description="DuckDB's memory for the load and the search index; beyond it DuckDB spills "

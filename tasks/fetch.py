@@ -8,7 +8,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from newsetl.chunk import ChunkOutcome, Wanted, process_chunk
+from newsetl.chunk import ChunkOutcome, Wanted, parse_pool, parse_processes_for, process_chunk
 from newsetl.plan import Listing, split_listing
 from newsetl.settings import Settings
 from newsetl.source import open_source
@@ -45,6 +45,19 @@ def list_objects(settings: Settings) -> Listing:
     for folder, reason in unlisted:
         logger.warning("could not list folder %r: %s", folder, reason)
     return listing
+
+
+def start_parse_workers(settings: Settings, objects: int) -> Settings:
+    """The settings a run fetching `objects` works with: a small run parses in its fetching
+    threads; a larger one starts its parse workers now, while its first chunks are fetched."""
+    processes = parse_processes_for(
+        settings.parse_processes, objects, settings.parse_pool_min_objects
+    )
+    if processes:
+        parse_pool(processes)
+    if processes == settings.parse_processes:
+        return settings
+    return settings.model_copy(update={"parse_processes": processes})
 
 
 @task(

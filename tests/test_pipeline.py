@@ -178,3 +178,20 @@ def test_every_listed_object_is_accounted_for(
     assert table(db, "SELECT key FROM quarantine") == [("incoming/empty.txt",)]
     again = run_flow(bucket, db)
     assert (again.listed, again.ignored, again.unchanged) == (8, 2, 6)
+
+
+def test_a_small_run_parses_in_its_fetching_threads() -> None:
+    """Below NEWSETL_PARSE_POOL_MIN_OBJECTS no parse worker starts: for a few articles their
+    start-up costs more than parsing. From that size on, a run uses them."""
+    from newsetl.chunk import parse_pool, parse_processes_for
+    from newsetl.settings import Settings
+    from tasks.fetch import start_parse_workers
+
+    settings = Settings(parse_processes=2, parse_pool_min_objects=200)
+    before = parse_pool.cache_info()
+    small = start_parse_workers(settings, 199)
+    assert small.parse_processes == 0 and settings.parse_processes == 2
+    assert parse_pool.cache_info() == before  # no pool was started
+    assert parse_processes_for(2, 200, 200) == 2
+    assert parse_processes_for(2, 0, 0) == 0  # nothing to parse, nothing to start
+    assert parse_processes_for(0, 10_000, 0) == 0
