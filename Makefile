@@ -12,7 +12,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 $(BIN)/newsetl: pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
-	$(BIN)/uv sync --frozen --quiet
+	$(BIN)/uv sync --frozen --quiet --compile-bytecode  # PYTHONDONTWRITEBYTECODE would otherwise recompile every import
 	@touch $@
 
 # Data Docs and the daily report page load their scripts and styles from these local copies
@@ -37,26 +37,29 @@ chromium:
 		echo "installing Debian's chromium for the Data Docs browser test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The whole suite, the fault-injection tests (tests/faults/) included. A file's tests run on one
+# worker (--dist loadfile), so that a server a module's tests share starts once. (--dist loadgroup
+# does not group with this pytest: pytest-xdist issue 1386.)
 test: lint chromium web/node_modules
-	$(BIN)/pytest -n 2 --durations=25 -m "not faults"
+	$(BIN)/pytest -n 2 --dist loadfile --durations=25
 
-# The fault-injection suite (tests/faults/): kills, a faulty S3 proxy, races, a full disk, hostile
-# names, secrets. Not yet inside `make test`: it takes longer than the suite's time budget allows.
+# The fault-injection suite alone: kills, a faulty S3 proxy, races, a full disk, hostile names,
+# secrets.
 faults: $(BIN)/newsetl web/node_modules
-	$(BIN)/pytest -n 2 --durations=25 -m faults tests/faults
+	$(BIN)/pytest -n 2 --dist loadfile --durations=25 -m faults tests/faults
 
 serve: $(BIN)/newsetl web/node_modules
 	$(BIN)/python -m newsetl.serve
 
 BUCKET_N ?= 20000
 bench: $(BIN)/newsetl web/node_modules
-	$(BIN)/uv sync --frozen --group bench --inexact --quiet  # dlt and psutil: bench only
+	$(BIN)/uv sync --frozen --group bench --inexact --quiet --compile-bytecode  # dlt and psutil: bench only
 	$(BIN)/python -m bench.run --n $(N) --bucket-n $(BUCKET_N)
 
 # Where a run's time goes: py-spy over every process of one `newsetl run` (bench/profile.py).
 SOURCE ?= dir
 profile: $(BIN)/newsetl web/node_modules
-	$(BIN)/uv sync --frozen --group bench --inexact --quiet  # py-spy: bench only
+	$(BIN)/uv sync --frozen --group bench --inexact --quiet --compile-bytecode  # py-spy: bench only
 	$(BIN)/python -m bench.profile --n $(N) --source $(SOURCE)
 
 clean:

@@ -18,17 +18,53 @@ from newsetl.warehouse import Catalog, writer_lock
 from tests.conftest import SAMPLE, table
 
 
-def test_run_prints_summary_and_exits_zero(cli, moto, bucket: str, warehouse_dir: Path) -> None:
+def test_run_summary_second_writer_and_quarantine_on_one_lake(
+    cli, moto, s3, bucket: str, warehouse_dir: Path
+) -> None:
+    """One lake through the commands an operator runs: a run prints its summary and exits 0, the
+    commands `quarantine list` and `report` show what is held and why, the next run says "Nothing
+    new", a run that meets another writer's lock fails in one line and changes nothing, and
+    `quarantine retry` keeps what still fails."""
     db = warehouse_dir / "news.sqlite"
+    reports = warehouse_dir / "reports"
+    s3.put_object(Bucket=bucket, Key="incoming/бос файл.txt", Body=b"  \n ")
     args = ["run", "--source", f"s3://{bucket}/incoming/", "--db", str(db)]
-    args += ["--endpoint-url", moto.url, "--reports-dir", str(warehouse_dir / "reports")]
+    args += ["--endpoint-url", moto.url, "--reports-dir", str(reports)]
+
     first = cli(*args)
     assert first.returncode == 0, first.stderr
     assert "loaded" in first.stdout and "quarantined" in first.stdout
     assert table(db, "SELECT count(*) FROM articles")[0][0] == 5
+    held = cli("quarantine", "list", "--db", str(db), env={"COLUMNS": "200"})
+    assert held.returncode == 0, held.stderr
+    assert "incoming/бос файл.txt" in held.stdout
+    assert "content_not_empty" in held.stdout
+    assert "1 held" in held.stdout
+
+    report = cli("report", "--db", str(db), "--reports-dir", str(reports), env={"COLUMNS": "200"})
+    assert report.returncode == 0, report.stderr
+    run_id = table(db, "SELECT run_id FROM ingest_runs")[0][0]
+    assert run_id in report.stdout
+    assert "content_not_empty" in report.stdout and "False" in report.stdout
+    assert str((reports / "data_docs" / "index.html").resolve()) in report.stdout
+
     second = cli(*args)
     assert second.returncode == 0, second.stderr
     assert "Nothing new" in second.stdout
+
+    runs = table(db, "SELECT count(*) FROM ingest_runs")
+    with writer_lock(Catalog.parse(db), timeout=5, scope=f"s3://{bucket}/incoming/"):
+        blocked = cli(*args, "--lock-timeout", "2")
+    assert blocked.returncode == 1
+    line = one_line_error(blocked)
+    assert f"being written by another run: PID {os.getpid()}" in line
+    assert "waited 2 s" in line
+    assert table(db, "SELECT count(*) FROM articles") == [(5,)]
+    assert table(db, "SELECT count(*) FROM ingest_runs") == runs
+
+    retry = cli("quarantine", "retry", "--db", str(db), "--reports-dir", str(reports))
+    assert retry.returncode == 0, retry.stderr
+    assert "0 moved to articles, 1 still held" in retry.stdout
 
 
 def test_settings_come_from_the_environment(cli, moto, bucket: str, warehouse_dir: Path) -> None:
@@ -40,9 +76,12 @@ def test_settings_come_from_the_environment(cli, moto, bucket: str, warehouse_di
         "NEWSETL_PATTERN": "00[0-2]_*.txt",
         "NEWSETL_REPORTS_DIR": str(warehouse_dir / "reports"),
     }
-    result = cli("run", env=env)
+    result = cli("run", "--dry-run", "--json", env=env)  # the plan shows what they select
     assert result.returncode == 0, result.stderr
-    assert table(db, "SELECT count(*) FROM articles")[0][0] == 3
+    plan = json.loads(result.stdout)
+    assert (plan["status"], plan["new"], plan["ignored"]) == ("dry_run", 3, 2)
+    assert plan["source"] == f"s3://{bucket}/incoming/"
+    assert not db.exists()  # a dry run creates no lake
 
 
 def one_line_error(result: subprocess.CompletedProcess) -> str:
@@ -122,58 +161,6 @@ def test_bad_arguments_exit_two(cli, warehouse_dir: Path) -> None:
     assert result.returncode == 2
     assert "chunk_size" in result.stderr
     assert cli("run", "--no-such-flag").returncode == 2
-
-
-def test_second_writer_waits_then_fails_cleanly(
-    cli, moto, bucket: str, warehouse_dir: Path
-) -> None:
-    db = warehouse_dir / "news.sqlite"
-    args = [
-        "run",
-        "--source",
-        f"s3://{bucket}/incoming/",
-        "--db",
-        str(db),
-        "--endpoint-url",
-        moto.url,
-    ]
-    args += ["--reports-dir", str(warehouse_dir / "reports")]
-    assert cli(*args).returncode == 0
-    with writer_lock(Catalog.parse(db), timeout=5, scope=f"s3://{bucket}/incoming/"):
-        blocked = cli(*args, "--lock-timeout", "2")
-    assert blocked.returncode == 1
-    line = one_line_error(blocked)
-    assert f"being written by another run: PID {os.getpid()}" in line
-    assert "waited 2 s" in line
-    assert table(db, "SELECT count(*) FROM articles") == [(5,)]
-    assert table(db, "SELECT count(*) FROM ingest_runs") == [(1,)]
-
-
-def test_quarantine_list_and_report_show_what_is_held_and_why(
-    cli, moto, s3, bucket: str, warehouse_dir: Path
-) -> None:
-    db = warehouse_dir / "news.sqlite"
-    s3.put_object(Bucket=bucket, Key="incoming/бос файл.txt", Body=b"  \n ")
-    reports = warehouse_dir / "reports"
-    args = ["run", "--source", f"s3://{bucket}/incoming/", "--db", str(db)]
-    assert cli(*args, "--endpoint-url", moto.url, "--reports-dir", str(reports)).returncode == 0
-
-    held = cli("quarantine", "list", "--db", str(db), env={"COLUMNS": "200"})
-    assert held.returncode == 0, held.stderr
-    assert "incoming/бос файл.txt" in held.stdout
-    assert "content_not_empty" in held.stdout
-    assert "1 held" in held.stdout
-
-    report = cli("report", "--db", str(db), "--reports-dir", str(reports), env={"COLUMNS": "200"})
-    assert report.returncode == 0, report.stderr
-    run_id = table(db, "SELECT run_id FROM ingest_runs")[0][0]
-    assert run_id in report.stdout
-    assert "content_not_empty" in report.stdout and "False" in report.stdout
-    assert str((reports / "data_docs" / "index.html").resolve()) in report.stdout
-
-    retry = cli("quarantine", "retry", "--db", str(db), "--reports-dir", str(reports))
-    assert retry.returncode == 0, retry.stderr
-    assert "0 moved to articles, 1 still held" in retry.stdout
 
 
 def test_report_on_a_missing_warehouse_is_one_line(cli, warehouse_dir: Path) -> None:

@@ -156,7 +156,9 @@ class Deployed:
     deployments: dict  # "flow/deployment" -> DeploymentResponse
 
 
-@pytest.fixture(scope="module")
+# Session-scoped: a module-scoped one is torn down when a test of another module runs between two
+# of these on the same worker, and the server would be started again.
+@pytest.fixture(scope="session")
 def deployed(tmp_path_factory: pytest.TempPathFactory, moto: MotoServer) -> Iterator[Deployed]:
     """A real server with its own PREFECT_HOME (SQLite inside), the `newsetl` pool, and
     prefect.yaml deployed with parameters from a Variable (source) and from the environment
@@ -197,7 +199,6 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, moto: MotoServer) -> Iter
 
 @pytest.mark.parametrize("name", SCHEDULES)
 @pytest.mark.slow
-@pytest.mark.xdist_group("prefect-server")
 def test_deployment_schedule_limit_and_parameters(deployed: Deployed, name: str) -> None:
     deployment = deployed.deployments[name]
     assert deployment.work_pool_name == serve.POOL
@@ -243,8 +244,7 @@ def run_worker_once(env: dict[str, str], log: Path, timeout: float = 150.0) -> N
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("prefect-server")
-def test_ingest_and_report_run_on_a_process_worker(
+def test_deployed_runs_on_a_process_worker_and_a_missing_bucket_fails_once(
     deployed: Deployed, moto: MotoServer, tmp_path: Path
 ) -> None:
     from prefect.client.orchestration import get_client
@@ -289,9 +289,22 @@ def test_ingest_and_report_run_on_a_process_worker(
             deployed.deployments["lake-maintenance/lake-maintenance-weekly"].id,
             parameters={"db": str(db), "retention_days": 0},
         )
-        run_worker_once(worker_env, log)
+        # With it, a run from a bucket that does not exist (the hourly deployment runs one at a
+        # time, so not beside the first ingest): it must fail at once, in one line.
+        absent = f"s3://absent-{uuid.uuid4().hex[:12]}/incoming/"
+        missing = client.create_flow_run_from_deployment(
+            deployed.deployments["ingest-news/ingest-hourly"].id,
+            parameters={
+                "source": absent,
+                "endpoint_url": moto.url,
+                "db": str(tmp_path / "absent" / "news.sqlite"),
+                "reports_dir": str(tmp_path / "absent" / "reports"),
+            },
+        )
+        run_worker_once(worker_env, log, timeout=300)
         state = client.read_flow_run(maintenance.id).state
         assert state is not None and state.is_completed(), (state, log.read_text()[-4000:])
+        missing_bucket_fails_once_in_one_line(client, missing.id, absent, log)
         # Every field given: this server rejects the client's nulls (see serve.py).
         [artifact] = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[ARTIFACT_KEY])),
@@ -312,40 +325,17 @@ def test_ingest_and_report_run_on_a_process_worker(
     assert (report_dir / "data_docs" / "index.html").is_file()
 
 
-@pytest.mark.slow
-@pytest.mark.xdist_group("prefect-server")
-def test_missing_bucket_fails_the_run_once_in_one_line(
-    deployed: Deployed, moto: MotoServer, tmp_path: Path
-) -> None:
+def missing_bucket_fails_once_in_one_line(client, flow_run_id, source: str, log: Path) -> None:
     """No retry can bring a bucket into being: list-objects (retries=2) fails at its first
     attempt, and the flow run with the error's one line."""
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    source = f"s3://absent-{uuid.uuid4().hex[:12]}/incoming/"
-    log = tmp_path / "log"
-    with (
-        temporary_settings({PREFECT_API_URL: deployed.server.api_url}),
-        get_client(sync_client=True) as client,
-    ):
-        flow_run = client.create_flow_run_from_deployment(
-            deployed.deployments["ingest-news/ingest-hourly"].id,
-            parameters={
-                "source": source,
-                "endpoint_url": moto.url,
-                "db": str(tmp_path / "warehouse" / "news.sqlite"),
-                "reports_dir": str(tmp_path / "reports"),
-            },
-        )
-        env = {**deployed.server.env, **demo_credentials(), "NEWSETL_PARSE_PROCESSES": "0"}
-        run_worker_once(env, log, timeout=300)
-        state = client.read_flow_run(flow_run.id).state
-        task_runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id]))
-        )
-        [listing] = [run for run in task_runs if run.name.startswith("list-objects")]
-        history = [s.type.value for s in client.read_task_run_states(listing.id)]
+    state = client.read_flow_run(flow_run_id).state
+    task_runs = client.read_task_runs(
+        flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+    )
+    [listing] = [run for run in task_runs if run.name.startswith("list-objects")]
+    history = [s.type.value for s in client.read_task_run_states(listing.id)]
     assert state is not None and state.is_failed(), (state, log.read_text()[-4000:])
     assert state.message is not None and "\n" not in state.message.strip()
     assert f"{source}: bucket does not exist" in state.message
@@ -356,7 +346,6 @@ def test_missing_bucket_fails_the_run_once_in_one_line(
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("prefect-server")
 def test_server_schedules_runs_at_almaty_times(deployed: Deployed) -> None:
     """The server's own scheduling code (what its scheduler service calls), asked for runs
     from a fixed date on: local Almaty times must match the crons."""

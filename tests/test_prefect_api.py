@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.prefect_api import TemporaryServer, api_configured
+from newsetl.prefect_api import api_configured
 from tests.conftest import SAMPLE, table
 
 
@@ -69,22 +69,27 @@ def server_processes(home: Path) -> list[int]:
     return found
 
 
-def test_the_temporary_server_answers_on_loopback_and_stops(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    home = tmp_path / "home"
-    monkeypatch.setenv("PREFECT_HOME", str(home))
-    server = TemporaryServer()
-    try:
-        assert server.api_url.startswith("http://127.0.0.1:")
-        server.wait(timeout=120)
-        assert server.healthy()
-        assert server_processes(home) == [server.process.pid]
-    finally:
-        server.stop()
-    assert server.process.poll() is not None
-    assert not server.healthy()
-    assert not server.log.exists()
+def listening_addresses(pid: int) -> set[str]:
+    """The IPv4 and IPv6 addresses process `pid` listens on, from /proc/net/tcp*."""
+    inodes = set()
+    for fd in (Path("/proc") / str(pid) / "fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = set()
+    for table_path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table_path).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                address = bytes.fromhex(fields[1].split(":")[0])
+                if len(address) == 4:
+                    found.add(".".join(str(b) for b in reversed(address)))
+                else:
+                    found.add(address.hex())
+    return found
 
 
 def bare_run(tmp_path: Path) -> dict:
@@ -95,24 +100,16 @@ def bare_run(tmp_path: Path) -> dict:
     return {
         "args": [str(exe), "run", "--source", str(SAMPLE), "--db", str(db)],
         "cwd": tmp_path,
-        "env": {**bare_env(tmp_path / "home"), "NEWSETL_REPORTS_DIR": str(tmp_path / "reports")},
+        "env": {
+            **bare_env(tmp_path / "home"),
+            "NEWSETL_REPORTS_DIR": str(tmp_path / "reports"),
+            "NEWSETL_PARSE_POOL_MIN_OBJECTS": "0",  # parse workers even for five articles
+        },
     }
 
 
-def test_a_cli_run_without_an_api_starts_and_stops_its_own_server(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    db = tmp_path / "news.sqlite"
-    result = subprocess.run(
-        **bare_run(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert table(db, "SELECT count(*) FROM articles") == [(5,)]
-    # The flow run is recorded in that server's database, under this Prefect home.
-    assert (home / "prefect.db").is_file()
-    assert server_processes(home) == []
+# A whole run with no API configured, which starts its own server, records its flow run there and
+# stops it: the healing run of tests/faults/test_kill.py.
 
 
 def descendants(pid: int) -> set[int]:
@@ -148,8 +145,9 @@ def command(pid: int) -> str:
 
 
 def test_a_cli_run_stopped_with_sigterm_stops_everything_it_started(tmp_path: Path) -> None:
-    """A scheduler's SIGTERM mid-run: the command exits 143, its server, GX process and parse
-    workers go with it, and the warehouse holds nothing of the run."""
+    """A scheduler's SIGTERM mid-run: the command exits 143, its server (which listened on
+    127.0.0.1 only), GX process and parse workers go with it, and the warehouse holds nothing of
+    the run."""
     home = tmp_path / "home"
     db = tmp_path / "news.sqlite"
     process = subprocess.Popen(
@@ -162,7 +160,9 @@ def test_a_cli_run_stopped_with_sigterm_stops_everything_it_started(tmp_path: Pa
         started |= descendants(process.pid)
         time.sleep(0.2)
     assert len(started) >= 4, "the run ended before it could be stopped"
-    assert server_processes(home)
+    servers = server_processes(home)
+    assert servers
+    assert {address for pid in servers for address in listening_addresses(pid)} == {"127.0.0.1"}
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 128 + signal.SIGTERM
     deadline = time.monotonic() + 20
@@ -172,3 +172,18 @@ def test_a_cli_run_stopped_with_sigterm_stops_everything_it_started(tmp_path: Pa
     assert server_processes(home) == []
     if db.exists():
         assert table(db, "SELECT count(*) FROM articles") == [(0,)]
+
+
+def test_a_killed_process_not_yet_reaped_counts_as_gone() -> None:
+    """The GX process and the parse workers leave when their run is gone; a run killed with
+    SIGKILL stays a zombie until its parent reaps it, and a parent that reads the run's output to
+    EOF before reaping would otherwise wait for ever on them."""
+    from newsetl.localserver import alive as running
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, not reaped: a zombie
+    assert (Path("/proc") / str(child.pid)).exists()
+    assert not running(child.pid)
+    assert running(os.getpid())
+    child.wait()
+    assert not running(child.pid)

@@ -37,8 +37,10 @@ def flat_listing(s3, bucket: str, prefix: str) -> list[tuple]:
     return rows
 
 
-@pytest.fixture
-def nested(s3) -> str:
+@pytest.fixture(scope="module")
+def nested(moto) -> str:
+    """One bucket for every prefix: the listing only reads it."""
+    s3 = moto.client()
     name = f"list-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
 

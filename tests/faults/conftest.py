@@ -86,6 +86,8 @@ class Result:
     err: str
     seconds: float
     pipes_held: bool = False  # stdout/stderr still open after the process exited
+    pid: int = 0
+    tag: str = ""  # in the environment of every process the run started
 
     def __str__(self) -> str:
         return (
@@ -156,7 +158,7 @@ class Runner:
         behind can be found and stopped. Its pipes are read until EOF, or for a few seconds
         after it exited when a leftover process still holds them (`Result.pipes_held`)."""
         started = time.monotonic()
-        process, _ = self.spawn(*args, env=env, prefect=prefect, prefix=prefix)
+        process, tag = self.spawn(*args, env=env, prefect=prefect, prefix=prefix)
         out, err, eof = read_to_eof(process, timeout, after_exit=PIPE_GRACE)
         try:  # EOF comes as the process exits, a moment before it can be reaped
             process.wait(timeout=max(1.0, timeout - (time.monotonic() - started)))
@@ -166,7 +168,8 @@ class Runner:
             raise AssertionError(
                 f"newsetl {args[0]} did not finish in {timeout:g} s:\n{out}\n{err}"
             ) from None
-        return Result(process.returncode, out, err, time.monotonic() - started, not eof)
+        seconds = time.monotonic() - started
+        return Result(process.returncode, out, err, seconds, not eof, process.pid, tag)
 
     def spawn(
         self,

@@ -1,4 +1,5 @@
-"""Limits: an object over --max-object-bytes, and a full disk under the warehouse."""
+"""Limits: a full disk under the warehouse. (An object over --max-object-bytes:
+test_s3_faults.)"""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import Checkpoint, Warehouse, article, put, read_to_eof
-from tests.faults.invariants import placed, rows, table_hashes
+from tests.faults.invariants import placed, table_hashes
 
-pytestmark = pytest.mark.slow  # each test runs the CLI several times
+pytestmark = pytest.mark.slow  # runs the flow and the CLI
 
 RUN_RECORD = {"main.ingest_runs", "main.dq_results"}  # what a failed run may still write
 
@@ -28,26 +29,6 @@ def big_article(size: int) -> bytes:
     while len(body) < size:
         body += b"\n" + b"\n".join(paragraphs)
     return body
-
-
-def test_object_over_max_object_bytes_is_quarantined(newsetl, lake, make_bucket, proxy, s3):
-    big = "incoming/big.txt"
-    bucket = make_bucket(5, extra={big: big_article(300_000)})
-    args = [*lake.args(bucket.source, proxy.url), "--max-object-bytes", "200000"]
-
-    first = newsetl(*args)
-    assert first.code == 0, str(first)
-    placement = placed(lake.db, bucket.txt_keys())
-    assert placement.quarantine == {big}
-    assert placement.articles == bucket.txt_keys() - {big}
-    reasons = rows(lake.db, "SELECT reasons FROM quarantine WHERE key = ?", [big])[0][0]
-    assert any("too_large" in reason for reason in reasons), reasons
-
-    put(s3, bucket, "incoming/later.txt", article(9))
-    second = newsetl(*args)
-    assert second.code == 0, str(second)
-    assert placed(lake.db, bucket.txt_keys()).quarantine == {big}
-    assert "incoming/later.txt" in placed(lake.db, bucket.txt_keys()).articles
 
 
 @contextlib.contextmanager
@@ -85,14 +66,16 @@ def fill(folder: Path) -> Path:
     return filler
 
 
-def test_disk_full_during_the_load(newsetl, make_bucket, moto, s3, tmp_path: Path) -> None:
+def test_disk_full_during_the_load(
+    newsetl, run_flow, make_bucket, moto, s3, tmp_path: Path
+) -> None:
     """The disk fills while the run is inside its load transaction: the run fails with one line,
     the lake opens with every table as it was, and once there is room the next run heals."""
     with small_disk(30) as disk:
         lake = Warehouse(disk / "warehouse")
         lake.reports = tmp_path / "reports"
         bucket = make_bucket(4)
-        assert (first := newsetl(*lake.args(bucket.source, moto.url))).code == 0, str(first)
+        run_flow(bucket.name, lake.db, reports_dir=str(lake.reports))  # in this process: cheaper
         for i in range(4, 7):
             put(s3, bucket, f"incoming/{i:03d}.txt", article(i))
         before = table_hashes(lake.db)
@@ -113,8 +96,8 @@ def test_disk_full_during_the_load(newsetl, make_bucket, moto, s3, tmp_path: Pat
         assert not changed, f"tables changed by the failed run: {changed}"
 
         filler.unlink()
-        healed = newsetl(*lake.args(bucket.source, moto.url))
-        assert healed.code == 0, str(healed)
+        healed = run_flow(bucket.name, lake.db, reports_dir=str(lake.reports))
+        assert healed.status == "completed" and healed.loaded == 3, healed
         assert placed(lake.db, bucket.txt_keys()).articles == bucket.txt_keys()
         assert not lake.staging.exists()
 
