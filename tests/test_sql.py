@@ -341,3 +341,18 @@ def test_example_answers(ro: duckdb.DuckDBPyConnection) -> None:
     assert reasons == {"body_min_length": 1, "content_not_empty": 1, "title_not_null": 1}
     trend = example(ro, "quality_trend.sql")
     assert trend[0][1] == "run-20260308"
+
+
+def test_a_script_runs_as_duckdb_reads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scripts under sql/ run whole through DuckDB's own multi-statement execution: a `;` inside
+    a string or a comment is not the end of a statement (a hand-made splitter got both wrong)."""
+    (tmp_path / "role").mkdir()
+    (tmp_path / "role" / "script.sql").write_text(
+        "CREATE TABLE t AS SELECT 'а;\nб' AS v; -- a comment; with a semicolon\n"
+        "INSERT INTO t VALUES ('в;г'); /* a block; comment */ INSERT INTO t VALUES ('д');\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(warehouse, "SQL_DIR", tmp_path)
+    con = duckdb.connect()
+    warehouse.run_script(con, "role/script.sql")
+    assert con.execute("SELECT v FROM t ORDER BY v").fetchall() == [("а;\nб",), ("в;г",), ("д",)]
