@@ -195,3 +195,52 @@ def test_a_small_run_parses_in_its_fetching_threads() -> None:
     assert parse_processes_for(2, 200, 200) == 2
     assert parse_processes_for(2, 0, 0) == 0  # nothing to parse, nothing to start
     assert parse_processes_for(0, 10_000, 0) == 0
+
+
+def test_a_report_failing_after_the_commit_is_exit_4_and_the_next_run_builds_it(
+    run_flow, bucket: str, warehouse_dir: Path, tmp_path: Path
+) -> None:
+    """The Data Docs come after the commit: when they cannot be written, the run is still
+    committed, says which step failed (exit 4, not 1: something was committed), and the next
+    run, with nothing new to load, builds them."""
+    from newsetl.cli import EXIT_FOLLOWUP, exit_code
+
+    db, reports = warehouse_dir / "news.sqlite", tmp_path / "reports"
+    reports.mkdir()
+    (reports / "data_docs").write_text("a file where the Data Docs folder goes")
+    summary = run_flow(bucket, db, reports_dir=str(reports))
+    assert summary.status == "completed" and summary.loaded == 5
+    assert [error.split(":")[0] for error in summary.followup_errors] == ["Data Docs"]
+    assert exit_code(summary) == EXIT_FOLLOWUP
+    assert table(db, "SELECT count(*) FROM articles") == [(5,)]  # committed all the same
+
+    (reports / "data_docs").unlink()
+    again = run_flow(bucket, db, reports_dir=str(reports))
+    assert again.loaded == 0 and not again.followup_errors
+    assert (reports / "data_docs" / "index.html").is_file()
+
+
+def test_a_dead_parse_worker_is_replaced_for_the_retry(tmp_path: Path) -> None:
+    """A parse worker that dies breaks its pool for good: the chunk fails (Prefect retries it)
+    and the retry gets a new pool instead of the broken one."""
+    import os
+    import signal
+    from concurrent.futures.process import BrokenProcessPool
+
+    from newsetl.chunk import _parse_in_pool, parse_pool
+
+    items = [("incoming/a.txt", next(SAMPLE.glob("*.txt")).read_bytes())]
+    parse_pool.cache_clear()
+    try:
+        broken = parse_pool(1)
+        broken.submit(os.getpid).result()  # its worker is up
+        for pid in list(broken._processes):
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            _parse_in_pool(1, items, tmp_path / "one", 0, [])
+        outcome = _parse_in_pool(1, items, tmp_path / "two", 0, [])
+        assert parse_pool(1) is not broken
+        assert outcome.checks.height == 1
+    finally:
+        parse_pool(1).shutdown()
+        parse_pool.cache_clear()
