@@ -22,7 +22,7 @@ web/node_modules: web/package.json web/package-lock.json
 	@touch $@
 
 demo: $(BIN)/newsetl web/node_modules
-	$(BIN)/python -m newsetl.demo
+	$(BIN)/python -m newsetl.cli.demo
 
 lint: $(BIN)/newsetl
 	$(BIN)/ruff check .
@@ -49,7 +49,7 @@ faults: $(BIN)/newsetl web/node_modules
 	$(BIN)/pytest -n 2 --dist loadfile --durations=25 -m faults tests/faults
 
 serve: $(BIN)/newsetl web/node_modules
-	$(BIN)/python -m newsetl.serve
+	$(BIN)/python -m newsetl.runtime.serve
 
 BUCKET_N ?= 20000
 bench: $(BIN)/newsetl web/node_modules

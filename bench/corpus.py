@@ -31,7 +31,8 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
-from newsetl.parse import mixed_script_tokens, read_layout
+from newsetl.parse.article import mixed_script_tokens
+from newsetl.parse.head import read_layout
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "sample"
 
@@ -517,7 +518,7 @@ def generate(
 
 def upload(directory: Path, client, bucket: str, prefix: str, workers: int = 32) -> int:
     """Put every file below `directory` into bucket/prefix (bucket created if missing)."""
-    from newsetl.devs3 import upload_dir
+    from newsetl.runtime.devs3 import upload_dir
 
     existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
     if bucket not in existing:

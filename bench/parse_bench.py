@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newsetl.language import warm_up  # noqa: E402
-from newsetl.parse import parse_article  # noqa: E402
-from newsetl.records import Article  # noqa: E402
+from newsetl.parse.article import parse_article  # noqa: E402
+from newsetl.parse.language import warm_up  # noqa: E402
+from newsetl.parse.records import Article  # noqa: E402
 
 SAMPLES = ROOT / "data" / "sample"
 TARGET_BYTES = 5_000

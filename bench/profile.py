@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bench.corpus import generate, upload
 from bench.run import BUCKET, MOTO_CREDENTIALS, PREFIX, base_env, moto_client
-from newsetl.devs3 import MotoServer
+from newsetl.runtime.devs3 import MotoServer
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -43,7 +43,7 @@ RATE = 50
 # rules come first. Markers are file paths as py-spy prints them.
 CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("start-up: imports", ("_find_and_load",)),
-    ("load: one DuckLake snapshot", ("newsetl/warehouse.py", "tasks/state.py", "tasks/load.py")),
+    ("load: one DuckLake snapshot", ("newsetl/lake/", "tasks/state.py", "tasks/load.py")),
     (
         "parse: search postings (tokens, stems)",
         (
@@ -53,14 +53,21 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
             "snowballstemmer/",
         ),
     ),
-    ("parse: language detection (lingua)", ("newsetl/language.py",)),
+    ("parse: language detection (lingua)", ("newsetl/parse/language.py",)),
     (
         "parse: decode, layout, dates",
-        ("newsetl/parse.py", "newsetl/decode.py", "newsetl/text.py", "newsetl/dates.py"),
+        (
+            "newsetl/parse/article.py",
+            "newsetl/parse/head.py",
+            "newsetl/parse/dateline.py",
+            "newsetl/parse/decode.py",
+            "newsetl/parse/text.py",
+            "newsetl/parse/dates.py",
+        ),
     ),
     ("fetch: S3 client", ("botocore/", "boto3/", "urllib3/")),
-    ("fetch: listing and file reads", ("newsetl/source.py",)),
-    ("chunk: rows, frames, Parquet", ("newsetl/chunk.py", "newsetl/rows.py")),
+    ("fetch: listing and file reads", ("newsetl/source/",)),
+    ("chunk: rows, frames, Parquet", ("newsetl/parse/chunk.py", "newsetl/parse/rows.py")),
     ("validation (GX)", ("great_expectations/", "newsetl/quality")),
     ("Prefect API server: database migrations", ("do_run_migrations", "alembic/")),
     (
@@ -68,7 +75,7 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
         ("prefect/server/", "uvicorn/", "starlette/", "fastapi/", "sqlalchemy/", "aiosqlite/"),
     ),
     ("Prefect client, logs, events", ("prefect/",)),
-    ("CLI and summary", ("newsetl/cli.py", "newsetl/summary.py", "rich/")),
+    ("CLI and summary", ("newsetl/cli/", "newsetl/quality/summary.py", "rich/")),
 ]
 IDLE = "waiting (not counted)"
 # py-spy counts some blocked threads as active; a sample whose innermost frame is one of these

@@ -43,7 +43,8 @@ from pathlib import Path
 
 from bench.corpus import CorpusStats, generate, upload
 from bench.measure import SEARCH_TIMED, Measurement, measure
-from newsetl.devs3 import MotoServer, free_port, moto_server
+from newsetl.common.localserver import free_port
+from newsetl.runtime.devs3 import MotoServer, moto_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -185,7 +186,7 @@ def last_run(db: Path) -> dict | None:
     import duckdb
 
     import newsetl
-    from newsetl.warehouse import WarehouseError
+    from newsetl.common.catalog import WarehouseError
 
     if not db.is_file():
         return None

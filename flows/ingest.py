@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,22 +11,21 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.params import run_settings
-from newsetl import progress
-from newsetl.chunk import ChunkOutcome, Wanted
-from newsetl.localserver import alive
-from newsetl.plan import (
+from newsetl.common import progress
+from newsetl.common.settings import Settings
+from newsetl.lake.staging import exclusive_run
+from newsetl.parse.chunk import ChunkOutcome
+from newsetl.quality.summary import RunSummary, new_run_id
+from newsetl.source.plan import (
     Listing,
     PlanRefused,
     check_plan,
-    chunks,
     mark_unread,
     plan_changes,
     plan_examples,
     unlisted_objects,
+    wanted_chunks,
 )
-from newsetl.settings import Settings
-from newsetl.summary import RunSummary, new_run_id
-from newsetl.warehouse import writer_lock
 from tasks.fetch import CHUNKS_IN_FLIGHT, fetch_and_parse, list_objects, start_parse_workers
 from tasks.load import load_run
 from tasks.report import build_data_docs, publish_summary
@@ -50,41 +44,6 @@ class RunFailed(RuntimeError):
 
 class InvariantBroken(RuntimeError):
     """The counts do not place every listed object exactly once: nothing is committed."""
-
-
-STAGING_OWNER = re.compile(r"-(\d+)$")
-
-
-@contextmanager
-def exclusive_run(settings: Settings, run_id: str) -> Iterator[Path]:
-    """The writer lock for the whole run, and a staging folder that is gone afterwards. Folders
-    that runs killed before they could remove theirs are removed first."""
-    stage_dir = settings.staging_dir / f"{run_id}-{os.getpid()}"
-    with writer_lock(settings.catalog, settings.lock_timeout, scope=settings.source):
-        remove_stale_staging(settings.staging_dir)
-        stage_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            yield stage_dir
-        finally:
-            shutil.rmtree(stage_dir, ignore_errors=True)
-            with suppress(OSError):
-                stage_dir.parent.rmdir()  # only when no other run stages there
-
-
-def remove_stale_staging(staging_dir: Path) -> None:
-    """A staging folder is named after its run and process; one whose process is gone (a run
-    killed with SIGKILL, or a machine restart) is left over."""
-    if not staging_dir.is_dir():
-        return
-    for folder in staging_dir.iterdir():
-        owner = STAGING_OWNER.search(folder.name)
-        if owner is None or not alive(int(owner.group(1))):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def wanted_chunks(plan: pl.DataFrame, size: int) -> list[list[Wanted]]:
-    rows = plan.filter("process").select("key", "etag", "size").iter_rows()
-    return chunks([Wanted(key, etag or "", size or 0) for key, etag, size in rows], size)
 
 
 def fetch_in_chunks(settings: Settings, plan: pl.DataFrame, stage_dir: Path) -> list[ChunkOutcome]:

@@ -1,5 +1,6 @@
 """The weekly maintenance flow: the lake's small files merged, old snapshots expired, files
-nothing references deleted (newsetl.maintain). It takes the writer lock, so a run waits for it."""
+nothing references deleted (newsetl.lake.maintain). It takes the writer lock, so a run waits
+for it."""
 
 from __future__ import annotations
 
@@ -7,16 +8,16 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.params import run_settings
-from newsetl import warehouse
-from newsetl.maintain import maintain
-from newsetl.settings import Settings
+from newsetl.common.settings import Settings
+from newsetl.lake import connection, lock
+from newsetl.lake.maintain import maintain
 
 
 @task(name="maintain-lake", cache_policy=NO_CACHE)
 def maintain_task(settings: Settings, retention_days: int) -> dict[str, int]:
     catalog = settings.catalog
-    with warehouse.writer_lock(catalog, settings.lock_timeout):
-        con = warehouse.connect(catalog, endpoint_url=settings.endpoint_url)
+    with lock.writer_lock(catalog, settings.lock_timeout):
+        con = connection.connect(catalog, endpoint_url=settings.endpoint_url)
         try:
             done = maintain(con, retention_days).as_dict()
         finally:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from newsetl.settings import Settings
+from newsetl.common.settings import Settings
 
 
 class BadParameters(ValueError):

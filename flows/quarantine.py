@@ -7,11 +7,12 @@ from pathlib import Path
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.ingest import exclusive_run, finish, new_summary, process_plan
+from flows.ingest import finish, new_summary, process_plan
 from flows.params import run_settings
-from newsetl.plan import plan_retry
-from newsetl.source import QuarantineSource
-from newsetl.summary import RunSummary
+from newsetl.lake.quarantine import QuarantineSource
+from newsetl.lake.staging import exclusive_run
+from newsetl.quality.summary import RunSummary
+from newsetl.source.plan import plan_retry
 from tasks.fetch import list_objects
 from tasks.state import open_warehouse
 

@@ -3,7 +3,7 @@ publish a quality summary artifact and a link to the page.
 
 It attaches the lake read-only, so it needs no writer lock and never waits for an ingest. What
 it writes is the reports folder, which it shares with ingest runs: the Data Docs build and the
-page take the reports lock (newsetl.reports_lock), as an ingest does to store its results.
+page take the reports lock (newsetl.quality.reports_lock), as an ingest does to store its results.
 """
 
 from __future__ import annotations
@@ -16,8 +16,11 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.params import run_settings
-from newsetl import warehouse
-from newsetl.quality_summary import (
+from newsetl.common import sqlfiles
+from newsetl.common.catalog import Catalog
+from newsetl.common.settings import Settings
+from newsetl.lake import connection
+from newsetl.quality.dq_summary import (
     ARTIFACT_KEY,
     HISTORY_RUNS,
     REPORT_ARTIFACT_KEY,
@@ -26,22 +29,21 @@ from newsetl.quality_summary import (
     RunQuality,
     records,
 )
-from newsetl.report_page import (
+from newsetl.quality.report_page import (
     PAGE_NAME,
     build_page,
     read_report_data,
     vendored_scripts,
     write_page,
 )
-from newsetl.reports_lock import reports_lock
-from newsetl.settings import Settings
+from newsetl.quality.reports_lock import reports_lock
 from tasks.report import build_data_docs
 from tasks.retry import retry_unless_permanent
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[dict]:
     """Run sql/quality/NAME.sql with named parameters; rows as dicts."""
-    cursor = con.execute(warehouse.sql_file(f"quality/{name}.sql"), params)
+    cursor = con.execute(sqlfiles.sql_file(f"quality/{name}.sql"), params)
     return records([column[0] for column in cursor.description], cursor.fetchall())
 
 
@@ -55,12 +57,12 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[
 def read_quality(db: str, data_docs: str | None, report_page: str | None = None) -> QualitySummary:
     """The newest run, its failed expectations and the recent pass rates, read-only: a reader
     of the lake never waits for a run, nor makes one wait."""
-    catalog = warehouse.Catalog.parse(db)
+    catalog = Catalog.parse(db)
     links = {"data_docs": data_docs, "report_page": report_page}
     if not catalog.exists():
         get_run_logger().warning("no warehouse at %s yet", catalog.describe())
         return QualitySummary(db=catalog.describe(), **links)
-    con = warehouse.connect(catalog, read_only=True)
+    con = connection.connect(catalog, read_only=True)
     db = catalog.describe()
     try:
         latest = _query(con, "latest_run")
@@ -93,7 +95,7 @@ def build_report_page(settings: Settings) -> str | None:
     if not catalog.exists():
         get_run_logger().warning("no warehouse at %s yet: no report page", catalog.describe())
         return None
-    con = warehouse.connect(catalog, read_only=True, endpoint_url=settings.endpoint_url)
+    con = connection.connect(catalog, read_only=True, endpoint_url=settings.endpoint_url)
     try:
         data = read_report_data(con, catalog.describe())
     finally:

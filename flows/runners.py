@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prefect import Flow
 
-from newsetl.settings import Settings
+from newsetl.common.settings import Settings
 
 
 def with_runner(flow: Flow, settings: Settings) -> tuple[Flow, dict]:

@@ -1,3 +1,3 @@
-from newsetl.cli import app
+from newsetl.cli.main import app
 
 app(prog_name="newsetl")

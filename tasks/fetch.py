@@ -8,10 +8,11 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from newsetl.chunk import ChunkOutcome, Wanted, parse_pool, parse_processes_for, process_chunk
-from newsetl.plan import Listing, split_listing
-from newsetl.settings import Settings
-from newsetl.source import open_source
+from newsetl.common.settings import Settings
+from newsetl.lake.quarantine import open_source
+from newsetl.parse.chunk import ChunkOutcome, parse_pool, parse_processes_for, process_chunk
+from newsetl.source.objects import Wanted
+from newsetl.source.plan import Listing, split_listing
 from tasks.retry import retry_unless_permanent
 
 # Chunk tasks the ingest flow runs at once; they share one S3 client, whose connection pool must

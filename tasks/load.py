@@ -12,12 +12,13 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from newsetl import checkpoints, warehouse
-from newsetl.chunk import STAGED_TABLES, ChunkOutcome
-from newsetl.quality import ValidationReport
-from newsetl.settings import Settings
-from newsetl.source import QuarantineSource
-from newsetl.summary import RunSummary
+from newsetl.common import checkpoints
+from newsetl.common.settings import Settings
+from newsetl.lake import commit
+from newsetl.lake.quarantine import QuarantineSource
+from newsetl.parse.chunk import STAGED_TABLES, ChunkOutcome
+from newsetl.quality.outcomes import ValidationReport
+from newsetl.quality.summary import RunSummary
 from tasks.state import open_writer
 
 DQ_SCHEMA = {
@@ -71,7 +72,7 @@ def load_run(
     started = time.perf_counter()
     con = open_writer(settings)
     try:
-        summary.snapshot_id = warehouse.apply_run(
+        summary.snapshot_id = commit.apply_run(
             con,
             run_ctx=run_ctx,
             plan=plan.select("key", "etag", "size", "last_modified", "change", "process"),

@@ -6,8 +6,8 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from newsetl.settings import Settings
-from newsetl.summary import RunSummary
+from newsetl.common.settings import Settings
+from newsetl.quality.summary import RunSummary
 from tasks.retry import retry_unless_permanent
 from tasks.validate import engine_for
 

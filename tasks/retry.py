@@ -11,8 +11,9 @@ from pydantic import ValidationError
 
 
 def is_permanent(exc: BaseException) -> bool:
-    """Bad arguments, and the errors that say so of themselves (newsetl.source.SourceError but
-    TransientSourceError, newsetl.warehouse.WarehouseConfigError, flows.params.BadParameters)."""
+    """Bad arguments, and the errors that say so of themselves (newsetl.source.stores.SourceError
+    but TransientSourceError, newsetl.common.catalog.WarehouseConfigError,
+    flows.params.BadParameters)."""
     return isinstance(exc, ValidationError) or bool(getattr(exc, "permanent", False))
 
 

@@ -8,17 +8,18 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from newsetl import warehouse
-from newsetl.drift import BASELINE_DAYS, BASELINE_SCHEMA, TITLE_LIMIT
-from newsetl.plan import STATE_SCHEMA
-from newsetl.settings import Settings
+from newsetl.common import sqlfiles
+from newsetl.common.settings import Settings
+from newsetl.lake import commit, connection, migrations
+from newsetl.quality.drift import BASELINE_DAYS, BASELINE_SCHEMA, TITLE_LIMIT
+from newsetl.source.plan import STATE_SCHEMA
 
 
 @dataclass
 class WarehouseState:
     objects: pl.DataFrame  # the source's objects (all objects for a quarantine retry)
     live_hashes: pl.DataFrame  # key, content_sha256 of the current articles
-    drift_baseline: pl.DataFrame  # per prefix, the last days' articles (newsetl.drift)
+    drift_baseline: pl.DataFrame  # per prefix, the last days' articles (newsetl.quality.drift)
     sources: list[str]  # the sources the warehouse is fed from (the `sources` view)
 
 
@@ -36,22 +37,22 @@ def open_warehouse(
             sources=[],
         )
     con = (
-        warehouse.connect(settings.catalog, read_only=True, endpoint_url=settings.endpoint_url)
+        connection.connect(settings.catalog, read_only=True, endpoint_url=settings.endpoint_url)
         if read_only
         else open_writer(settings)
     )
     try:
         if not read_only:
-            applied = warehouse.prepare(con)
+            applied = migrations.prepare(con)
             if applied:
                 get_run_logger().info("applied migrations: %s", ", ".join(applied))
         baseline = con.execute(
-            warehouse.sql_file("quality/drift_baseline.sql"),
+            sqlfiles.sql_file("quality/drift_baseline.sql"),
             {"days": BASELINE_DAYS, "title_limit": TITLE_LIMIT},
         ).pl()
         return WarehouseState(
-            objects=warehouse.read_state(con, source),
-            live_hashes=warehouse.live_article_hashes(con),
+            objects=commit.read_state(con, source),
+            live_hashes=commit.live_article_hashes(con),
             drift_baseline=baseline.cast(BASELINE_SCHEMA),
             sources=[row[0] for row in con.execute("SELECT source FROM sources").fetchall()],
         )
@@ -60,7 +61,7 @@ def open_warehouse(
 
 
 def open_writer(settings: Settings):
-    return warehouse.connect(
+    return connection.connect(
         settings.catalog,
         memory_limit=settings.duckdb_memory_limit,
         endpoint_url=settings.endpoint_url,

@@ -9,13 +9,13 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from newsetl.chunk import ChunkOutcome
-from newsetl.decide import Verdict, decide_rows, verdict
-from newsetl.drift import drift_frame
-from newsetl.quality import ValidationReport
-from newsetl.quality_process import EngineProcess, engine_process
-from newsetl.rows import CHECK_SCHEMA, VALIDATION_SCHEMA, mark_duplicates
-from newsetl.settings import Settings
+from newsetl.common.settings import Settings
+from newsetl.parse.chunk import ChunkOutcome
+from newsetl.parse.rows import CHECK_SCHEMA, VALIDATION_SCHEMA, mark_duplicates
+from newsetl.quality.decide import Verdict, decide_rows, verdict
+from newsetl.quality.drift import drift_frame
+from newsetl.quality.outcomes import ValidationReport
+from newsetl.quality.process import EngineProcess, engine_process
 
 
 def engine_for(settings: Settings) -> EngineProcess:

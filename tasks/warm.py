@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from newsetl.settings import Settings
+from newsetl.common.settings import Settings
 from tasks.validate import engine_for
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.devs3 import MotoServer, demo_credentials, upload_dir
+from newsetl.runtime.devs3 import MotoServer, demo_credentials, upload_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"

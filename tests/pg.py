@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from newsetl.localserver import free_port
-from newsetl.warehouse import extension_path
+from newsetl.common.localserver import free_port
+from newsetl.lake.extensions import extension_path
 
 PG_USER = "newsetl-pg"
 

@@ -20,8 +20,8 @@ from bench.corpus import (
     generate,
     spec_of,
 )
-from newsetl.parse import parse_article
-from newsetl.records import Article, Rejection
+from newsetl.parse.article import parse_article
+from newsetl.parse.records import Article, Rejection
 
 N = 200
 SEED = 7

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.settings import Settings
-from newsetl.warehouse import Catalog, WarehouseError, redact
+from newsetl.common.catalog import Catalog, WarehouseError, redact
+from newsetl.common.settings import Settings
 
 SECRET = "s3cr3t-Пароль"
 

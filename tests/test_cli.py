@@ -12,9 +12,10 @@ import threading
 import time
 from pathlib import Path
 
-from newsetl.devs3 import MotoServer
-from newsetl.summary import COUNTS
-from newsetl.warehouse import Catalog, writer_lock
+from newsetl.common.catalog import Catalog
+from newsetl.lake.lock import writer_lock
+from newsetl.quality.summary import COUNTS
+from newsetl.runtime.devs3 import MotoServer
 from tests.conftest import SAMPLE, table
 
 
@@ -102,7 +103,7 @@ def test_missing_bucket(cli, moto, warehouse_dir: Path) -> None:
 
 
 def test_unreachable_endpoint(cli, warehouse_dir: Path) -> None:
-    from newsetl.devs3 import free_port
+    from newsetl.common.localserver import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     result = cli(

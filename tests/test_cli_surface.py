@@ -23,10 +23,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from newsetl import warehouse
-from newsetl.cli import app
-from newsetl.options import Command, default_text, flag_name, settings_options
-from newsetl.settings import Settings, flow_fields, option_fields
+from newsetl.cli.main import app
+from newsetl.cli.options import Command, default_text, flag_name, settings_options
+from newsetl.common.catalog import Catalog, WarehouseError
+from newsetl.common.settings import Settings, flow_fields, option_fields
+from newsetl.lake import connection, lock
 from tests.conftest import SAMPLE
 from tests.test_migrations import build_lake
 
@@ -181,7 +182,7 @@ def lock_holder(db: Path) -> Iterator[subprocess.Popen]:
     script = db.parent / "hold_the_lock.py"
     script.write_text(
         "import sys\n"
-        "from newsetl.warehouse import Catalog, writer_lock\n"
+        "from newsetl.common.catalog import Catalog\nfrom newsetl.lake.lock import writer_lock\n"
         "with writer_lock(Catalog.parse(sys.argv[1]), timeout=5):\n"
         "    print('held', flush=True)\n"
         "    sys.stdin.readline()\n"
@@ -215,7 +216,7 @@ def test_a_held_lock_names_its_holder(warehouse_dir: Path) -> None:
         assert state["warehouse_exists"] is False and state["last_run"] is None
 
         # The run has made the catalog file but not the lake in it yet.
-        warehouse.create_sqlite_catalog(db)
+        connection.create_sqlite_catalog(db)
         report = invoke("report", "--db", str(db))
         assert report.exit_code == 1
         assert f"being written by PID {holder.pid}" in " ".join(report.stderr.split())
@@ -234,7 +235,7 @@ def test_a_killed_holder_leaves_no_lock(warehouse_dir: Path) -> None:
     assert str(holder.pid) in record.read_text()  # its record stays behind, and is not believed
     after = invoke("status", "--db", str(db), "--json")
     assert after.exit_code == 1 and "warehouse not found" in after.stderr  # nothing in progress
-    with warehouse.writer_lock(warehouse.Catalog.parse(db), timeout=0):
+    with lock.writer_lock(Catalog.parse(db), timeout=0):
         assert json.loads(record.read_text())["pid"] == os.getpid()
     assert not record.exists()
 
@@ -247,7 +248,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shared test lake (three runs of March 2026), then a run whose warning named a hostile
     key, then a no-op rerun that flagged nothing."""
     db = build_lake(tmp_path_factory.mktemp("lake"))
-    con = warehouse.connect(warehouse.Catalog.parse(db))
+    con = connection.connect(Catalog.parse(db))
     try:
         for run_id, day in (("run-hostile", 9), ("run-noop", 10)):
             con.execute(
@@ -357,19 +358,19 @@ def test_the_lock_is_re_entrant_in_its_own_context_only(tmp_path: Path) -> None:
     same process is kept out like another process."""
     import threading
 
-    catalog = warehouse.Catalog.parse(tmp_path / "news.sqlite")
+    catalog = Catalog.parse(tmp_path / "news.sqlite")
     record = tmp_path / "news.sqlite.lock.holder"
     refused: list[str] = []
 
     def another_thread() -> None:
         try:
-            with warehouse.writer_lock(catalog, timeout=0):
+            with lock.writer_lock(catalog, timeout=0):
                 pass
-        except warehouse.WarehouseError as exc:
+        except WarehouseError as exc:
             refused.append(str(exc))
 
-    with warehouse.writer_lock(catalog, timeout=0):
-        with warehouse.writer_lock(catalog, timeout=0):
+    with lock.writer_lock(catalog, timeout=0):
+        with lock.writer_lock(catalog, timeout=0):
             pass
         assert json.loads(record.read_text())["pid"] == os.getpid()  # still held, still named
         thread = threading.Thread(target=another_thread)

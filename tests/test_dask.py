@@ -8,7 +8,7 @@ import pytest
 
 from flows.ingest import ingest_news
 from flows.runners import with_runner
-from newsetl.settings import Settings
+from newsetl.common.settings import Settings
 from tests.conftest import snapshot, table
 from tests.hostile import corpus
 

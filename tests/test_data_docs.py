@@ -27,12 +27,12 @@ import altair
 import polars as pl
 import pytest
 
-from newsetl import datadocs_assets
-from newsetl.datadocs_assets import CDN_MAP, NOT_VENDORED, localize_data_docs, unmapped_urls
-from newsetl.quality import QualityEngine
-from newsetl.reports_lock import ReportsLocked, reports_lock
-from newsetl.rows import VALIDATION_SCHEMA
-from newsetl.settings import PROJECT_ROOT
+from newsetl.common.settings import PROJECT_ROOT
+from newsetl.parse.rows import VALIDATION_SCHEMA
+from newsetl.quality import datadocs_assets
+from newsetl.quality.datadocs_assets import CDN_MAP, NOT_VENDORED, localize_data_docs, unmapped_urls
+from newsetl.quality.engine import QualityEngine
+from newsetl.quality.reports_lock import ReportsLocked, reports_lock
 from tests.browser import (
     BOLD_LANGUAGE,
     IMG_KEY,
@@ -362,7 +362,7 @@ def test_rewrite_is_relative_idempotent_and_leaves_the_unknown(
     page.write_text(PAGE.format(integrity=sri("window.Popper = 1;")), encoding="utf-8")
     vendor = fake_vendor(tmp_path / "node_modules")
 
-    with caplog.at_level(logging.WARNING, logger="newsetl.datadocs_assets"):
+    with caplog.at_level(logging.WARNING, logger="newsetl.quality.datadocs_assets"):
         assert localize_data_docs(site, vendor) == 2
     html = page.read_text(encoding="utf-8")
     assert '<script src="../../../static/vendor/jquery/dist/jquery.min.js"></script>' in html

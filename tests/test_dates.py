@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from newsetl.dates import (
+from newsetl.parse.dates import (
     FoundDate,
     find_date,
     infer_year,

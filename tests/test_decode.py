@@ -10,7 +10,7 @@ import ftfy
 import ftfy.bad_codecs  # registers the sloppy-windows-1251 codec used to make mojibake
 import pytest
 
-from newsetl.decode import Decoded, DecodeFailure, decode_bytes, repair_mojibake
+from newsetl.parse.decode import Decoded, DecodeFailure, decode_bytes, repair_mojibake
 
 SAMPLES = sorted((Path(__file__).resolve().parents[1] / "data" / "sample").glob("*.txt"))
 KAZAKH = SAMPLES[0].read_text(encoding="utf-8")

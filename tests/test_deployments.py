@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from newsetl import serve
-from newsetl.devs3 import MotoServer, demo_credentials, upload_dir
-from newsetl.quality_summary import (
+from newsetl.common.catalog import Catalog
+from newsetl.lake import connection, migrations
+from newsetl.quality.dq_summary import (
     ARTIFACT_KEY,
     HISTORY_RUNS,
     FailedExpectation,
@@ -25,6 +25,8 @@ from newsetl.quality_summary import (
     RunQuality,
     records,
 )
+from newsetl.runtime import serve
+from newsetl.runtime.devs3 import MotoServer, demo_credentials, upload_dir
 from tests.conftest import SAMPLE, table
 
 SCHEDULES = {
@@ -92,12 +94,11 @@ def test_read_quality_reads_latest_run_and_history(tmp_path: Path) -> None:
     from prefect.logging import disable_run_logger
 
     from flows.report import read_quality
-    from newsetl import warehouse
 
     db = tmp_path / "news.sqlite"
-    con = warehouse.connect(warehouse.Catalog.parse(db))
+    con = connection.connect(Catalog.parse(db))
     try:
-        warehouse.prepare(con)
+        migrations.prepare(con)
         for n in range(HISTORY_RUNS + 2):
             started = datetime(2026, 1, 1, n, tzinfo=UTC)
             con.execute(

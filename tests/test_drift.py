@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from newsetl.drift import BASELINE_SCHEMA, drift_frame
+from newsetl.quality.drift import BASELINE_SCHEMA, drift_frame
 from tests.conftest import SAMPLE, table
 
 DATED = ["000_87f847a6d181454e.txt", "002_6b6f623981be19cf.txt", "004_7354ca18adfe16e0.txt"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.plan import PlanRefused
+from newsetl.source.plan import PlanRefused
 from tests.conftest import SAMPLE, snapshot, table
 
 

@@ -12,7 +12,8 @@ import duckdb
 import pytest
 
 import newsetl
-from newsetl import warehouse
+from newsetl.common import sqlfiles
+from newsetl.common.catalog import WarehouseError
 from tests.conftest import SAMPLE, snapshot, table
 from tests.test_migrations import build_lake
 
@@ -57,7 +58,7 @@ def test_each_run_is_one_snapshot_and_can_be_read_as_of_it(
 
     changes = table(
         db,
-        warehouse.sql_file("time_travel/articles_changed_between_runs.sql"),
+        sqlfiles.sql_file("time_travel/articles_changed_between_runs.sql"),
         {"from_snapshot": first.snapshot_id, "to_snapshot": second.snapshot_id},
     )
     kinds = {(kind, key) for kind, key, _, _ in changes}
@@ -66,7 +67,7 @@ def test_each_run_is_one_snapshot_and_can_be_read_as_of_it(
         "insert",
         "incoming/000_87f847a6d181454e.txt",
     ) in kinds  # deleted_at set: the row is written again
-    with pytest.raises(warehouse.WarehouseError, match="no run nope"):
+    with pytest.raises(WarehouseError, match="no run nope"):
         newsetl.connect(str(db), as_of_run="nope")
 
 

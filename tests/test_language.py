@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.language import PREFIX_CHARS, bounded_prefix, detect_language
-from newsetl.parse import parse_article
-from newsetl.records import Article
+from newsetl.parse.article import parse_article
+from newsetl.parse.language import PREFIX_CHARS, bounded_prefix, detect_language
+from newsetl.parse.records import Article
 
 SAMPLES = sorted((Path(__file__).resolve().parents[1] / "data" / "sample").glob("*.txt"))
 EXPECTED = {"000": "kk", "001": "kk", "002": "kk", "003": "kk", "004": "ru"}

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from newsetl import warehouse
-from newsetl.settings import Settings
+from newsetl.common.catalog import Catalog
+from newsetl.common.settings import Settings
+from newsetl.lake import connection
 
 
 def test_the_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -18,13 +19,13 @@ def test_the_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_the_writer_connection_is_capped(tmp_path: Path) -> None:
-    con = warehouse.connect(warehouse.Catalog.parse(tmp_path / "news.sqlite"), memory_limit="300MB")
+    con = connection.connect(Catalog.parse(tmp_path / "news.sqlite"), memory_limit="300MB")
     try:
         limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     finally:
         con.close()
     assert limit == "286.1 MiB"  # DuckDB reports 300 MB in MiB
-    uncapped = warehouse.connect(warehouse.Catalog.parse(tmp_path / "other.sqlite"))
+    uncapped = connection.connect(Catalog.parse(tmp_path / "other.sqlite"))
     try:
         default = uncapped.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     finally:

@@ -11,9 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsetl import warehouse
-from newsetl.settings import Settings
-from newsetl.upgrade import migrate_duckdb_warehouse
+from newsetl.common import sqlfiles
+from newsetl.common.catalog import Catalog, WarehouseError
+from newsetl.common.settings import Settings
+from newsetl.lake import connection, migrations
+from newsetl.lake.upgrade import migrate_duckdb_warehouse
 from tests.conftest import table
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -56,12 +58,12 @@ def build_lake(tmp: Path) -> Path:
 def migration_files() -> list[tuple[int, str]]:
     return sorted(
         (int(path.name.split("_", 1)[0]), path.stem)
-        for path in (warehouse.SQL_DIR / "migrations").glob("[0-9]*_*.sql")
+        for path in (sqlfiles.SQL_DIR / "migrations").glob("[0-9]*_*.sql")
     )
 
 
 def open_lake(db: Path) -> duckdb.DuckDBPyConnection:
-    return warehouse.connect(warehouse.Catalog.parse(db))
+    return connection.connect(Catalog.parse(db))
 
 
 def objects(con: duckdb.DuckDBPyConnection, kind: str) -> set[tuple[str, str]]:
@@ -74,7 +76,7 @@ def objects(con: duckdb.DuckDBPyConnection, kind: str) -> set[tuple[str, str]]:
 def test_a_new_lake_gets_every_migration(tmp_path: Path) -> None:
     con = open_lake(tmp_path / "news.sqlite")
     try:
-        assert warehouse.prepare(con) == [name for _, name in migration_files()]
+        assert migrations.prepare(con) == [name for _, name in migration_files()]
         applied = con.execute("SELECT version, name FROM schema_migrations ORDER BY 1").fetchall()
         assert applied == migration_files()
         assert {("main", t) for t in [*CORE_TABLES, "unread_objects", "schema_migrations"]} == {
@@ -96,13 +98,13 @@ def test_migrating_again_changes_nothing(tmp_path: Path) -> None:
     db = tmp_path / "news.sqlite"
     con = open_lake(db)
     try:
-        warehouse.prepare(con)
+        migrations.prepare(con)
         snapshots = con.execute("SELECT count(*) FROM ducklake_snapshots('news')").fetchone()
     finally:
         con.close()
     con = open_lake(db)
     try:
-        assert warehouse.prepare(con) == []
+        assert migrations.prepare(con) == []
         assert con.execute("SELECT count(*) FROM ducklake_snapshots('news')").fetchone() == (
             snapshots
         )
@@ -126,19 +128,19 @@ def test_a_failing_migration_leaves_the_lake_as_it_was(
     (sql / "migrations").mkdir(parents=True)
     for name in ("schema_migrations.sql", "search/macros.sql"):
         (sql / name).parent.mkdir(parents=True, exist_ok=True)
-        (sql / name).write_text(warehouse.sql_file(name), encoding="utf-8")
+        (sql / name).write_text(sqlfiles.sql_file(name), encoding="utf-8")
     for _, name in migration_files():
         (sql / "migrations" / f"{name}.sql").write_text(
-            warehouse.sql_file(f"migrations/{name}.sql"), encoding="utf-8"
+            sqlfiles.sql_file(f"migrations/{name}.sql"), encoding="utf-8"
         )
     (sql / "migrations" / "999_broken.sql").write_text(
         "CREATE VIEW half_done AS SELECT 1 AS x;\nSELECT * FROM no_such_table;\n"
     )
-    monkeypatch.setattr(warehouse, "SQL_DIR", sql)
+    monkeypatch.setattr(sqlfiles, "SQL_DIR", sql)
     con = open_lake(tmp_path / "news.sqlite")
     try:
         with pytest.raises(duckdb.CatalogException):
-            warehouse.migrate(con)
+            migrations.migrate(con)
         versions = [
             row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()
         ]
@@ -219,5 +221,5 @@ def test_migrate_warehouse_refuses_a_lake_that_holds_runs(tmp_path: Path) -> Non
 
 def test_an_old_warehouse_file_as_db_says_how_to_move_it(tmp_path: Path) -> None:
     old = build_v1(tmp_path / "news.duckdb")
-    with pytest.raises(warehouse.WarehouseError, match="newsetl migrate-warehouse"):
-        warehouse.Catalog.parse(old)
+    with pytest.raises(WarehouseError, match="newsetl migrate-warehouse"):
+        Catalog.parse(old)

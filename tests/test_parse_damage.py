@@ -12,9 +12,10 @@ from pathlib import Path
 import ftfy.bad_codecs  # noqa: F401  (sloppy-windows-1251 codec used to make mojibake)
 import pytest
 
-from newsetl.parse import MAX_TITLE_CHARS, parse_article
-from newsetl.records import Article, Rejection
-from newsetl.text import normalize_text
+from newsetl.parse.article import parse_article
+from newsetl.parse.head import MAX_TITLE_CHARS
+from newsetl.parse.records import Article, Rejection
+from newsetl.parse.text import normalize_text
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 SAMPLES = {path.name[:3]: path for path in sorted(SAMPLE_DIR.glob("*.txt"))}

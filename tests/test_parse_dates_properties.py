@@ -8,10 +8,10 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsetl.dates import find_date, month_from_word
-from newsetl.language import warm_up
-from newsetl.parse import parse_article
-from newsetl.records import Article
+from newsetl.parse.article import parse_article
+from newsetl.parse.dates import find_date, month_from_word
+from newsetl.parse.language import warm_up
+from newsetl.parse.records import Article
 from tests.test_parse_families import DATE_LINES
 
 PROFILE = settings(

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from newsetl.dates import find_date, published_at
-from newsetl.parse import parse_article
-from newsetl.records import Article
+from newsetl.parse.article import parse_article
+from newsetl.parse.dates import find_date, published_at
+from newsetl.parse.records import Article
 
 KZ = timezone(timedelta(hours=5))
 PARAGRAPHS_RU = [

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from newsetl.parse import parse_article, split_photo_credit
-from newsetl.records import Article
+from newsetl.parse.article import parse_article
+from newsetl.parse.head import split_photo_credit
+from newsetl.parse.records import Article
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 SAMPLES = {path.name[:3]: path for path in sorted(SAMPLE_DIR.glob("*.txt"))}

@@ -8,9 +8,9 @@ from pathlib import Path, PurePosixPath
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsetl.language import warm_up
-from newsetl.parse import doc_id_from_key, parse_article
-from newsetl.records import Article, Rejection
+from newsetl.parse.article import doc_id_from_key, parse_article
+from newsetl.parse.language import warm_up
+from newsetl.parse.records import Article, Rejection
 
 SAMPLES = [
     p.read_bytes()

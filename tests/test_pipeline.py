@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsetl import warehouse
-from newsetl.plan import PlanRefused
+from newsetl.common import sqlfiles
+from newsetl.source.plan import PlanRefused
 from tests.conftest import SAMPLE, snapshot, table
 from tests.http_counter import CountingProxy
 
@@ -133,7 +133,7 @@ def test_failure_in_the_middle_of_the_load_changes_nothing(
         .read_bytes()
         .replace("МИД".encode(), "МИД РК".encode()),
     )
-    real_sql_file = warehouse.sql_file
+    real_sql_file = sqlfiles.sql_file
 
     def with_fault(name: str) -> str:
         script = real_sql_file(name)
@@ -144,13 +144,13 @@ def test_failure_in_the_middle_of_the_load_changes_nothing(
         return script
 
     snapshots_before = table(db, "SELECT count(*) FROM ducklake_snapshots('news')")
-    monkeypatch.setattr(warehouse, "sql_file", with_fault)
+    monkeypatch.setattr(sqlfiles, "sql_file", with_fault)
     with pytest.raises(Exception, match="injected failure"):
         run_flow(bucket, db, allow_deletes=True)
     assert snapshot(db) == before
     assert table(db, "SELECT count(*) FROM ingest_runs")[0][0] == runs_before
     assert table(db, "SELECT count(*) FROM ducklake_snapshots('news')") == snapshots_before
-    monkeypatch.setattr(warehouse, "sql_file", real_sql_file)
+    monkeypatch.setattr(sqlfiles, "sql_file", real_sql_file)
     summary = run_flow(bucket, db, allow_deletes=True)
     assert (summary.new, summary.deleted, summary.loaded) == (1, 1, 1)
     assert table(db, "SELECT count(*), count(DISTINCT key) FROM articles") == [(6, 6)]
@@ -183,8 +183,8 @@ def test_every_listed_object_is_accounted_for(
 def test_a_small_run_parses_in_its_fetching_threads() -> None:
     """Below NEWSETL_PARSE_POOL_MIN_OBJECTS no parse worker starts: for a few articles their
     start-up costs more than parsing. From that size on, a run uses them."""
-    from newsetl.chunk import parse_pool, parse_processes_for
-    from newsetl.settings import Settings
+    from newsetl.common.settings import Settings
+    from newsetl.parse.chunk import parse_pool, parse_processes_for
     from tasks.fetch import start_parse_workers
 
     settings = Settings(parse_processes=2, parse_pool_min_objects=200)
@@ -203,7 +203,8 @@ def test_a_report_failing_after_the_commit_is_exit_4_and_the_next_run_builds_it(
     """The Data Docs come after the commit: when they cannot be written, the run is still
     committed, says which step failed (exit 4, not 1: something was committed), and the next
     run, with nothing new to load, builds them."""
-    from newsetl.cli import EXIT_FOLLOWUP, exit_code
+    from newsetl.cli.run import exit_code
+    from newsetl.cli.terminal import EXIT_FOLLOWUP
 
     db, reports = warehouse_dir / "news.sqlite", tmp_path / "reports"
     reports.mkdir()
@@ -227,7 +228,7 @@ def test_a_dead_parse_worker_is_replaced_for_the_retry(tmp_path: Path) -> None:
     import signal
     from concurrent.futures.process import BrokenProcessPool
 
-    from newsetl.chunk import _parse_in_pool, parse_pool
+    from newsetl.parse.chunk import _parse_in_pool, parse_pool
 
     items = [("incoming/a.txt", next(SAMPLE.glob("*.txt")).read_bytes())]
     parse_pool.cache_clear()

@@ -6,11 +6,17 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from newsetl.decide import decide_rows, verdict
-from newsetl.plan import LISTING_SCHEMA, STATE_SCHEMA, plan_changes, plan_retry, split_listing
-from newsetl.rows import mark_duplicates
-from newsetl.source import ObjectRef
-from newsetl.summary import RunSummary
+from newsetl.parse.rows import mark_duplicates
+from newsetl.quality.decide import decide_rows, verdict
+from newsetl.quality.summary import RunSummary
+from newsetl.source.objects import ObjectRef
+from newsetl.source.plan import (
+    LISTING_SCHEMA,
+    STATE_SCHEMA,
+    plan_changes,
+    plan_retry,
+    split_listing,
+)
 
 NOW = datetime(2026, 3, 6, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.prefect_api import api_configured
+from newsetl.runtime.prefect_api import api_configured
 from tests.conftest import SAMPLE, table
 
 
@@ -178,7 +178,7 @@ def test_a_killed_process_not_yet_reaped_counts_as_gone() -> None:
     """The GX process and the parse workers leave when their run is gone; a run killed with
     SIGKILL stays a zombie until its parent reaps it, and a parent that reads the run's output to
     EOF before reaping would otherwise wait for ever on them."""
-    from newsetl.localserver import alive as running
+    from newsetl.common.localserver import alive as running
 
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, not reaped: a zombie

@@ -15,9 +15,11 @@ from typing import Any
 import polars as pl
 import pytest
 
-from newsetl import quality
-from newsetl.quality import QualityEngine, QualityError, ValidationReport
-from newsetl.rows import VALIDATION_SCHEMA
+from newsetl.parse.rows import VALIDATION_SCHEMA
+from newsetl.quality import engine as quality
+from newsetl.quality import outcomes as dq
+from newsetl.quality.engine import QualityEngine
+from newsetl.quality.outcomes import QualityError, ValidationReport
 
 REPO_SUITES = Path(__file__).resolve().parents[1] / "expectations"
 RUN_DATE = date(2026, 11, 23)
@@ -72,7 +74,7 @@ def edit_expectation(suites_dir: Path, suite: str, name: str, **fields: Any) -> 
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-def outcome(report: ValidationReport, name: str) -> quality.ExpectationOutcome:
+def outcome(report: ValidationReport, name: str) -> dq.ExpectationOutcome:
     (found,) = [o for o in report.outcomes if o.expectation == name]
     return found
 
@@ -167,7 +169,7 @@ def test_warning_expectation_names_only_the_bad_row(
     assert [(o.expectation, o.severity, o.unexpected_count) for o in failed] == [
         (name, "warning", 1)
     ]
-    assert report.row_failures == [quality.RowFailure("bad", "articles", name, "warning")]
+    assert report.row_failures == [dq.RowFailure("bad", "articles", name, "warning")]
 
 
 def test_max_published_date_follows_run_date(engine: QualityEngine) -> None:
@@ -321,16 +323,16 @@ def test_stored_runs_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 @pytest.mark.parametrize(
     ("outcomes", "status"),
     [
-        ([], quality.PASSED),
-        ([(True, "critical", False), (True, "warning", False)], quality.PASSED),
-        ([(True, "critical", False), (False, "warning", False)], quality.PASSED_WITH_WARNINGS),
-        ([(False, "warning", False), (False, "critical", False)], quality.FAILED),
-        ([(True, "warning", True)], quality.FAILED),  # not evaluated: never a pass
-        ([(False, "info", False)], quality.FAILED),  # a severity newsetl does not know
+        ([], dq.PASSED),
+        ([(True, "critical", False), (True, "warning", False)], dq.PASSED),
+        ([(True, "critical", False), (False, "warning", False)], dq.PASSED_WITH_WARNINGS),
+        ([(False, "warning", False), (False, "critical", False)], dq.FAILED),
+        ([(True, "warning", True)], dq.FAILED),  # not evaluated: never a pass
+        ([(False, "info", False)], dq.FAILED),  # a severity newsetl does not know
     ],
 )
 def test_validation_status_by_severity(outcomes: list, status: str) -> None:
-    assert quality.validation_status(outcomes) == status
+    assert dq.validation_status(outcomes) == status
 
 
 def test_pages_of_older_renderers_are_rendered_again(tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ import pytest
 
 from flows.ingest import RunFailed
 from flows.report import dq_report
-from newsetl.quality_summary import REPORT_ARTIFACT_KEY
-from newsetl.report_page import PAGE_NAME
-from newsetl.reports_lock import ReportsLocked, reports_lock
+from newsetl.quality.dq_summary import REPORT_ARTIFACT_KEY
+from newsetl.quality.report_page import PAGE_NAME
+from newsetl.quality.reports_lock import ReportsLocked, reports_lock
 from tests.conftest import ROOT, SAMPLE, table
 from tests.hostile import corpus
 

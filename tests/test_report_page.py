@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 import newsetl
-from newsetl import warehouse
-from newsetl.datadocs_assets import VendorError
-from newsetl.report_page import (
+from newsetl.common.catalog import Catalog
+from newsetl.lake import connection
+from newsetl.quality.datadocs_assets import VendorError
+from newsetl.quality.report_page import (
     ReportData,
     build_page,
     read_report_data,
@@ -36,7 +37,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three runs of the fixture, and a fourth, the newest, with markup in its source, its
     message, a failed critical expectation's name and an article's language."""
     path = build_lake(tmp_path_factory.mktemp("report-lake"))
-    con = warehouse.connect(warehouse.Catalog.parse(path))
+    con = connection.connect(Catalog.parse(path))
     try:
         con.execute(
             "INSERT INTO ingest_runs SELECT * REPLACE ('run-20260309' AS run_id, "
@@ -115,7 +116,7 @@ def test_cli_writes_the_report_page(lake: Path, tmp_path: Path) -> None:
     """`newsetl report --html PATH`, in this process (tests/test_cli.py runs the console script)."""
     from typer.testing import CliRunner
 
-    from newsetl.cli import app
+    from newsetl.cli.main import app
 
     out = tmp_path / "daily" / "report.html"
     result = CliRunner().invoke(app, ["report", "--db", str(lake), "--html", str(out)])

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsetl import warehouse
+from newsetl.common.catalog import Catalog
+from newsetl.lake import connection, migrations
 from newsetl.search import kazakh
 from newsetl.search.index import index_frames
 from newsetl.search.tokens import query_terms, terms, words
@@ -24,10 +25,8 @@ TEXT = st.text(alphabet=KAZAKH_LETTERS + RUSSIAN_LETTERS + ODD + "abcXYZ", max_s
 
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = warehouse.connect(
-        warehouse.Catalog.parse(tmp_path_factory.mktemp("lake") / "news.sqlite")
-    )
-    warehouse.prepare(con)
+    con = connection.connect(Catalog.parse(tmp_path_factory.mktemp("lake") / "news.sqlite"))
+    migrations.prepare(con)
     yield con
     con.close()
 

@@ -1,7 +1,8 @@
-"""`make serve` with no source configured: serve's own pieces (newsetl.serve.pipeline) start a
-local S3 endpoint with the sample, deploy prefect.yaml against it on a real Prefect server (the
-session's, `prefect_api`) and start a worker; a triggered ingest-hourly loads the sample into
-warehouse/demo.sqlite of the worker's directory, and leaving stops the worker and the endpoint."""
+"""`make serve` with no source configured: serve's own pieces (newsetl.runtime.serve.pipeline)
+start a local S3 endpoint with the sample, deploy prefect.yaml against it on a real Prefect
+server (the session's, `prefect_api`) and start a worker; a triggered ingest-hourly loads the
+sample into warehouse/demo.sqlite of the worker's directory, and leaving stops the worker and
+the endpoint."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from newsetl import serve
-from newsetl.devs3 import DEMO_DB, DEMO_SOURCE
-from newsetl.localserver import answers
+from newsetl.common.localserver import answers
+from newsetl.runtime import serve
+from newsetl.runtime.devs3 import DEMO_DB, DEMO_SOURCE
 from tests.conftest import ROOT, table
 
 

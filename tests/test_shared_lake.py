@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import newsetl
-from newsetl.devs3 import MotoServer
+from newsetl.runtime.devs3 import MotoServer
 from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from newsetl.source import LIST_THREADS, S3Source
+from newsetl.source.stores import LIST_THREADS, S3Source
 
 KEYS = [
     "feed/top.txt",  # beside the folders

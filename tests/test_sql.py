@@ -12,10 +12,12 @@ import duckdb
 import pytest
 
 import newsetl
-from newsetl import warehouse
+from newsetl.common import sqlfiles
+from newsetl.common.catalog import Catalog
+from newsetl.lake import connection, extensions
 from tests.test_migrations import build_lake
 
-EXAMPLES = sorted((warehouse.SQL_DIR / "examples").glob("*.sql"))
+EXAMPLES = sorted((sqlfiles.SQL_DIR / "examples").glob("*.sql"))
 
 # Column names each example returns. A new example needs an entry here.
 EXAMPLE_COLUMNS = {
@@ -86,7 +88,7 @@ def ro(shared_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 @pytest.fixture
 def rw(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A private lake for tests that change rows, opened as the pipeline's writer."""
-    con = warehouse.connect(warehouse.Catalog.parse(build_lake(tmp_path)))
+    con = connection.connect(Catalog.parse(build_lake(tmp_path)))
     yield con
     con.close()
 
@@ -293,7 +295,7 @@ def test_the_macros_need_only_duckdb_and_fts(shared_db: Path) -> None:
     con = duckdb.connect()
     try:
         for name in ("ducklake", "sqlite_scanner", "fts"):
-            con.execute(f"LOAD '{warehouse.extension_path(name)}'")
+            con.execute(f"LOAD '{extensions.extension_path(name)}'")
         con.execute(f"ATTACH 'ducklake:sqlite:{shared_db}' AS archive (READ_ONLY)")
         con.execute("USE archive")
         assert hits(con, "дипломатов")[0] == RU
@@ -322,7 +324,7 @@ def test_example(path: Path, ro: duckdb.DuckDBPyConnection) -> None:
 
 
 def example(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple]:
-    return con.execute(warehouse.sql_file(f"examples/{name}")).fetchall()
+    return con.execute(sqlfiles.sql_file(f"examples/{name}")).fetchall()
 
 
 def test_example_answers(ro: duckdb.DuckDBPyConnection) -> None:
@@ -352,7 +354,7 @@ def test_a_script_runs_as_duckdb_reads_it(tmp_path: Path, monkeypatch: pytest.Mo
         "INSERT INTO t VALUES ('в;г'); /* a block; comment */ INSERT INTO t VALUES ('д');\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(warehouse, "SQL_DIR", tmp_path)
+    monkeypatch.setattr(sqlfiles, "SQL_DIR", tmp_path)
     con = duckdb.connect()
-    warehouse.run_script(con, "role/script.sql")
+    sqlfiles.run_script(con, "role/script.sql")
     assert con.execute("SELECT v FROM t ORDER BY v").fetchall() == [("а;\nб",), ("в;г",), ("д",)]

@@ -12,9 +12,11 @@ import polars as pl
 import pytest
 from markdown_it import MarkdownIt
 
-from newsetl import markdown as md
-from newsetl.chunk import Wanted, process_chunk
-from newsetl.plan import (
+from newsetl.common import markdown as md
+from newsetl.parse.chunk import process_chunk
+from newsetl.quality.summary import RunSummary
+from newsetl.source.objects import ObjectUnreadable, Wanted
+from newsetl.source.plan import (
     LISTING_SCHEMA,
     STATE_SCHEMA,
     PlanRefused,
@@ -24,8 +26,7 @@ from newsetl.plan import (
     split_listing,
     unlisted_objects,
 )
-from newsetl.source import LocalSource, ObjectUnreadable, S3Source
-from newsetl.summary import RunSummary
+from newsetl.source.stores import LocalSource, S3Source
 
 NOW = datetime(2026, 3, 6, tzinfo=UTC)
 KAZ = "Астана — Қазақстан Республикасының астанасы.\n\nМақала мәтіні осында.\n".encode()

@@ -8,9 +8,9 @@ from string import Template
 
 import duckdb
 
+from newsetl.common.sqlfiles import INTERNAL, quote, sql_file
 from newsetl.search import kazakh
 from newsetl.search.tokens import STOPWORDS
-from newsetl.warehouse import INTERNAL, quote, sql_file
 
 
 def _literal(words) -> str:

@@ -221,7 +221,7 @@ def kill(process: subprocess.Popen, group: bool) -> None:
 
 
 class Checkpoint:
-    """Stops a run at one named moment (newsetl.checkpoints) and holds it there.
+    """Stops a run at one named moment (newsetl.common.checkpoints) and holds it there.
 
     The FIFO is opened read-write and its buffer filled before the run starts: when the run gets
     to the moment, its open() returns at once and its write of the PID blocks, so the run stays

@@ -1,0 +1,59 @@
+"""`newsetl`: the command line, one module per command registered here. Options come from
+Settings (newsetl.cli.options); the warehouse path,
+the writer lock and the source are checked before Prefect or GX start; outcomes become one clear
+line and an exit code (newsetl.cli.terminal), or with `--json` one JSON document on stdout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from newsetl.cli.maintain import maintain
+from newsetl.cli.migrate import migrate_warehouse
+from newsetl.cli.options import Command, Group
+from newsetl.cli.quarantine import quarantine_app
+from newsetl.cli.report import report
+from newsetl.cli.run import run
+from newsetl.cli.sql import sql_command
+from newsetl.cli.status import status
+
+app = typer.Typer(
+    cls=Group,
+    add_completion=True,
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+    help="Turn a bucket of Kazakh and Russian news articles into a validated DuckLake warehouse.",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"newsetl {version('newsetl')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _group(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """newsetl: news articles from a bucket into a validated DuckLake warehouse."""
+
+
+app.command(cls=Command)(run)
+app.add_typer(quarantine_app, name="quarantine")
+app.command(cls=Command)(report)
+app.command(cls=Command)(status)
+app.command("sql", cls=Command)(sql_command)
+app.command(cls=Command)(maintain)
+app.command("migrate-warehouse", cls=Command)(migrate_warehouse)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

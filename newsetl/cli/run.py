@@ -1,0 +1,156 @@
+"""`newsetl run`: ingest new and changed objects, and the outcome as a table or JSON with its
+exit code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from newsetl.cli.options import JsonOption, VerboseOption, settings_options
+from newsetl.cli.terminal import (
+    EXIT_FAILED,
+    EXIT_FOLLOWUP,
+    EXIT_OK,
+    EXIT_UNREAD,
+    Feedback,
+    command_seconds,
+    console,
+    fail,
+    print_json,
+)
+from newsetl.cli.writer import (
+    one_line,
+    start_prefect,
+    stop_cleanly_on_sigterm,
+    warm_quality,
+    writing,
+)
+from newsetl.common.settings import Settings
+
+
+def exit_code(summary: Any) -> int:
+    """0 committed with every listed object in its place; 1 failed (nothing committed but the
+    run's record); 4 committed but a step after the commit failed; 3 committed but some objects
+    could not be read."""
+    if not summary.ok:
+        return EXIT_FAILED
+    if getattr(summary, "followup_errors", None):
+        return EXIT_FOLLOWUP
+    if getattr(summary, "unread", 0):
+        return EXIT_UNREAD
+    return EXIT_OK
+
+
+def summary_table(summary: Any, seconds: float) -> Table:
+    table = Table(
+        title=Text(f"newsetl run {summary.run_id}"),
+        header_style="bold",
+        min_width=len(summary.run_id) + 14,
+    )
+    table.add_column("count")
+    table.add_column("value", justify="right")
+    for name, value in summary.counts().items():
+        table.add_row(name, str(value))
+    table.add_row("seconds", f"{seconds:.1f}")
+    return table
+
+
+def print_plan(summary: Any) -> None:
+    """A dry run: what a run would do, with a few keys of each kind."""
+    table = Table(title=Text(f"plan for {summary.source} (dry run)"), header_style="bold")
+    table.add_column("change")
+    table.add_column("objects", justify="right")
+    table.add_column("for example", overflow="fold")
+    counts = summary.counts()
+    for change in ("new", "changed", "unchanged", "deleted", "unread", "ignored"):
+        examples = summary.plan_examples.get(change, [])
+        table.add_row(change, str(counts.get(change, 0)), Text(", ".join(examples)))
+    console().print(table)
+    console().print(Text(summary.message))
+
+
+def unread_table(summary: Any) -> Table:
+    table = Table(title="not read (the next run reads them again)", header_style="bold")
+    table.add_column("key", overflow="fold")
+    table.add_column("reason", overflow="fold")
+    for item in getattr(summary, "unread_objects", []):
+        table.add_row(Text(str(item["key"])), Text(str(item["reason"])))
+    return table
+
+
+def show_run(summary: Any, seconds: float, as_json: bool) -> None:
+    """The outcome of a run on stdout, and its exit."""
+    if summary.status == "dry_run":
+        if as_json:
+            print_json({**summary.to_dict(), "wall_seconds": round(seconds, 3)})
+        else:
+            print_plan(summary)
+        return
+    code = exit_code(summary)
+    if as_json:
+        print_json({**summary.to_dict(), "wall_seconds": round(seconds, 3)})
+    else:
+        console().print(summary_table(summary, seconds))
+        if getattr(summary, "unread_objects", None):
+            console().print(unread_table(summary))
+        if summary.snapshot_id is not None:
+            console().print(f"Lake snapshot: {summary.snapshot_id}")
+        if summary.data_docs:
+            console().print(Text(f"Data Docs: {summary.data_docs}"))
+        if code == EXIT_OK and summary.loaded + summary.quarantined + summary.deleted == 0:
+            console().print("Nothing new: every object is unchanged since the last run.")
+    if code == EXIT_FAILED:
+        raise fail(f"run failed: {summary.message}")
+    if code == EXIT_FOLLOWUP:
+        raise fail(
+            f"run {summary.run_id} committed, but a step after the commit failed: "
+            f"{'; '.join(summary.followup_errors)}; the next run redoes it",
+            code,
+        )
+    if code == EXIT_UNREAD:
+        raise fail(
+            f"run {summary.run_id} committed, but {summary.unread} object(s) could not be read; "
+            "the next run reads them again",
+            code,
+        )
+
+
+@settings_options()
+def run(
+    settings: Settings, verbose: VerboseOption = False, json_output: JsonOption = False
+) -> None:
+    """Ingest new and changed objects from SOURCE into the warehouse.
+
+    Every option can also be set as NEWSETL_<OPTION> in the environment (a flag given here
+    wins); AWS credentials and region come from the standard AWS chain."""
+    with Feedback() as feedback:
+        feedback("checking")
+        with writing(
+            settings, settings.source, feedback, check_source=True, lock=not settings.dry_run
+        ):
+            stop_cleanly_on_sigterm()
+            feedback("prefect")
+            prefect_ready = start_prefect(verbose)
+            warm_quality(settings)
+            from flows.ingest import RunFailed, ingest_news
+            from flows.runners import with_runner
+            from newsetl.common import progress
+            from newsetl.source.plan import PlanRefused
+            from newsetl.source.stores import SourceError
+
+            flow, overrides = with_runner(ingest_news, settings)
+            prefect_ready()
+            with progress.reporting(feedback):
+                try:
+                    summary = flow(**{**settings.flow_parameters(), **overrides})
+                except RunFailed as exc:
+                    summary = exc.summary
+                except (SourceError, PlanRefused) as exc:
+                    raise fail(str(exc)) from None
+                except Exception as exc:
+                    # What fails after the commit is caught by the flow and exits 4; whatever
+                    # reaches here stopped the run before its commit went through.
+                    raise fail(f"run failed, nothing was committed: {one_line(exc)}") from None
+    show_run(summary, command_seconds(), json_output)

@@ -1,0 +1,61 @@
+"""`newsetl sql`: the lake read-only, one statement with -c or the DuckDB shell."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from newsetl.cli.display import relation_table
+from newsetl.cli.options import settings_options
+from newsetl.cli.reader import reading
+from newsetl.cli.terminal import (
+    EXIT_USAGE,
+    console,
+    fail,
+)
+from newsetl.common.settings import Settings
+
+SQL_FORMATS = ("table", "csv", "json")
+
+
+@settings_options("db", "endpoint_url")
+def sql_command(
+    settings: Settings,
+    command: Annotated[
+        str | None, typer.Option("--command", "-c", help="Run this SQL and exit.")
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--format", help="table, csv or json (with -c).", show_default=True)
+    ] = "table",
+) -> None:
+    """Query the warehouse read-only, with the search macros ready: `-c SQL` runs one statement;
+    without it, the DuckDB shell opens on the lake."""
+    import sys
+
+    if output not in SQL_FORMATS:
+        raise fail(f"bad arguments: --format must be one of {', '.join(SQL_FORMATS)}", EXIT_USAGE)
+    if command is None:
+        from newsetl.cli.shell import run_shell
+        from newsetl.common.catalog import WarehouseError
+
+        try:
+            raise typer.Exit(run_shell(settings.catalog, endpoint_url=settings.endpoint_url))
+        except WarehouseError as exc:
+            raise fail(str(exc)) from None
+    import duckdb
+
+    with reading(settings) as con:
+        try:
+            relation = con.sql(command)
+        except duckdb.Error as exc:
+            raise fail(f"query failed: {str(exc).strip().splitlines()[0]}") from None
+        if relation is None:
+            return
+        frame = relation.pl()
+    if output == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif output == "json":
+        sys.stdout.write(frame.write_json() + "\n")
+    else:
+        console().print(relation_table(f"{frame.height} rows", frame))

@@ -1,0 +1,3 @@
+"""Shared ground for every stage: the settings schema, where a lake is (catalog), the SQL files,
+the named checkpoints fault tests stop a run at, the one helper that starts, probes and stops a
+local server, progress events, markdown escaping. Imports nothing else of newsetl."""

@@ -1,0 +1,180 @@
+"""One run as one DuckLake snapshot: the staged rows bound, the load scripts run, a commit that
+conflicts with another writer's retried; and what a run reads back (state, snapshots)."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from newsetl.common import checkpoints
+from newsetl.common.catalog import WarehouseError
+from newsetl.common.sqlfiles import ALIAS, quote, run_script
+
+COMMIT_ATTEMPTS = 8
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A commit that lost to another writer's (DuckLake's conflict check, or the catalog's own
+    lock): worth trying again from the start."""
+    text = str(exc).lower()
+    return "conflict" in text or "database is locked" in text or "already exists" in text
+
+
+def retry_or_raise(exc: BaseException, attempt: int) -> None:
+    if not is_conflict(exc) or attempt == COMMIT_ATTEMPTS - 1:
+        raise exc
+    time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+
+
+def read_state(con: duckdb.DuckDBPyConnection, source: str | None) -> pl.DataFrame:
+    """What the warehouse knows of one source's objects (of all, when `source` is None): the
+    plan compares the listing with it."""
+    return con.execute(
+        "SELECT key, etag, size, status FROM source_objects WHERE ? IS NULL OR source = ?",
+        [source, source],
+    ).pl()
+
+
+def live_article_hashes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.execute("SELECT key, content_sha256 FROM articles WHERE deleted_at IS NULL").pl()
+
+
+def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()[0])
+
+
+def snapshot_of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    row = con.execute("SELECT snapshot_id FROM ingest_runs WHERE run_id = ?", [run_id]).fetchone()
+    if row is None or row[0] is None:
+        raise WarehouseError(f"no run {run_id} with a snapshot in this warehouse")
+    return int(row[0])
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: any exception inside rolls every statement back."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def bind(con: duckdb.DuckDBPyConnection, frames: Mapping[str, pl.DataFrame | list[Path]]) -> None:
+    """Expose frames, or staged Parquet files, to the SQL files under fixed names: in this
+    connection only (temporary views and registered frames), never in the lake."""
+    for name, frame in frames.items():
+        if isinstance(frame, list):
+            files = ", ".join(quote(str(path)) for path in frame)
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{files}])"
+            )
+        else:
+            con.register(name, frame.to_arrow())
+
+
+def staged(files: list[Path], schema: Mapping) -> list[Path] | pl.DataFrame:
+    """Staged Parquet files, or an empty frame of the same shape when there are none."""
+    return list(files) if files else pl.DataFrame(schema=dict(schema))
+
+
+def commit_message(con: duckdb.DuckDBPyConnection, run_id: str, kind: str) -> None:
+    """The snapshot says what made it: `ducklake_snapshots()` shows it to analysts."""
+    import json
+
+    con.execute(
+        f"CALL {ALIAS}.set_commit_message('newsetl', ?, extra_info => ?)",
+        [f"{kind} {run_id}", json.dumps({"run_id": run_id})],
+    )
+
+
+def apply_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_ctx: pl.DataFrame,
+    plan: pl.DataFrame,
+    decisions: pl.DataFrame,
+    staged_files: Mapping[str, list[Path]],
+    staged_schemas: Mapping[str, Mapping],
+    run_row: pl.DataFrame,
+    dq_rows: pl.DataFrame,
+    loaded: bool,
+    unread_rows: pl.DataFrame | None = None,
+) -> int:
+    """Write one run as one DuckLake snapshot: its rows and their search postings when `loaded`,
+    its record always. Returns the snapshot id.
+
+    Rows of keys seen before are deleted and inserted again; a run that brings only new keys
+    inserts and never deletes, so such runs from different machines never conflict. A commit
+    that loses to a concurrent one (on a shared catalog) is tried again from the start: the
+    expensive work (fetching, parsing, validating, staging) is done before it."""
+    relations: dict[str, pl.DataFrame | list[Path]] = {
+        "run_ctx": run_ctx,
+        "plan": plan,
+        "decisions": decisions,
+        "dq_rows": dq_rows,
+        "unread_rows": unread_rows
+        if unread_rows is not None
+        else pl.DataFrame(schema={"run_id": pl.String, "key": pl.String, "reason": pl.String}),
+    }
+    for name, files in staged_files.items():
+        relations[f"staged_{name}"] = staged(files, staged_schemas[name])
+    bind(con, relations)
+    run_id = run_ctx["run_id"][0]
+    postings = list(staged_files.get("postings", []))
+    for attempt in range(COMMIT_ATTEMPTS):
+        try:
+            expected = _apply_once(con, run_row, loaded, run_id, postings)
+            break
+        except duckdb.Error as exc:
+            retry_or_raise(exc, attempt)
+    actual = int(
+        con.execute(f"SELECT id FROM ducklake_last_committed_snapshot('{ALIAS}')").fetchone()[0]
+    )
+    if actual != expected:
+        # Another writer committed first, so this run's snapshot got a later id than the one it
+        # recorded. Rare, and only on a shared catalog: put the real one on record.
+        for attempt in range(COMMIT_ATTEMPTS):
+            try:
+                with transaction(con):
+                    con.execute(
+                        "UPDATE ingest_runs SET snapshot_id = ? WHERE run_id = ?", [actual, run_id]
+                    )
+                break
+            except duckdb.Error as exc:
+                retry_or_raise(exc, attempt)
+    return actual
+
+
+def _apply_once(
+    con: duckdb.DuckDBPyConnection,
+    run_row: pl.DataFrame,
+    loaded: bool,
+    run_id: str,
+    postings: list[Path],
+) -> int:
+    with transaction(con):
+        expected = current_snapshot(con) + 1
+        bind(con, {"run_row": run_row.with_columns(snapshot_id=pl.lit(expected, pl.Int64))})
+        if loaded:
+            run_script(con, "load/prepare.sql")
+            if con.execute("SELECT count(*) FROM replaced").fetchone()[0]:
+                run_script(con, "load/replace.sql")
+            if con.execute("SELECT count(*) FROM gone").fetchone()[0]:
+                run_script(con, "load/mark_deleted.sql")
+            run_script(con, "load/insert.sql")
+            for chunk in postings:
+                bind(con, {"chunk_postings": [chunk]})
+                run_script(con, "load/insert_postings.sql")
+        run_script(con, "load/record_run.sql")
+        commit_message(con, run_id, "ingest run")
+        checkpoints.reach("loading")
+    return expected
