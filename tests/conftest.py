@@ -1,4 +1,9 @@
-"""Shared fixtures: a real moto server, real DuckLake catalogs, a real Prefect test server."""
+"""Shared fixtures: a real moto server, real DuckLake catalogs, a real Prefect test server.
+
+The fast tests sit in one folder per stage of the package (common, source, parse, search, lake,
+quality, runtime, cli, bench); the end-to-end runs (real Prefect, moto, PostgreSQL, a browser) sit
+in e2e/ and carry the `e2e` mark, so `pytest -m "not e2e"` runs the fast ones alone. A test
+outside e2e/ that asks for a server fixture is a collection error, so the split stays honest."""
 
 from __future__ import annotations
 
@@ -19,6 +24,27 @@ os.environ.update(demo_credentials())
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # no telemetry from a closed network
+
+
+E2E_DIR = ROOT / "tests" / "e2e"
+# Fixtures that start a server (moto, Prefect, PostgreSQL) or run the pipeline on one.
+SERVER_FIXTURES = frozenset(
+    {"moto", "s3", "bucket", "prefect_api", "run_flow", "cli", "postgres", "deployed", "newsetl"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests under tests/e2e/ are marked `e2e`; a test elsewhere may not start a server."""
+    misplaced = []
+    for item in items:
+        if E2E_DIR in Path(item.path).parents:
+            item.add_marker(pytest.mark.e2e)
+        elif SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            misplaced.append(item.nodeid)
+    if misplaced:
+        raise pytest.UsageError(
+            "tests that start a server belong in tests/e2e/: " + ", ".join(misplaced)
+        )
 
 
 @pytest.fixture(scope="session")

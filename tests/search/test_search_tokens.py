@@ -1,0 +1,94 @@
+"""The query side (SQL macros in the lake) tokenises and stems exactly as the indexer (Python in
+the parse workers) does: otherwise a query would miss the articles it names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsetl.common.catalog import Catalog
+from newsetl.lake import connection, migrations
+from newsetl.search import kazakh
+from newsetl.search.index import index_frames
+from newsetl.search.tokens import query_terms, terms, words
+from tests.conftest import SAMPLE
+
+KAZAKH_LETTERS = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
+RUSSIAN_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
+ODD = " \t\n«»—–-.,:;!?№()\"'0123456789\u0301\u00ad\u200b\u00a0ẞİ"
+TEXT = st.text(alphabet=KAZAKH_LETTERS + RUSSIAN_LETTERS + ODD + "abcXYZ", max_size=60)
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connection.connect(Catalog.parse(tmp_path_factory.mktemp("lake") / "news.sqlite"))
+    migrations.prepare(con)
+    yield con
+    con.close()
+
+
+def sql_terms(con: duckdb.DuckDBPyConnection, query: str) -> set[tuple[str, str]]:
+    rows = con.execute(
+        "SELECT lang, term FROM newsetl_internal.search_terms(?)", [query]
+    ).fetchall()
+    return set(rows)
+
+
+@settings(max_examples=80, deadline=None)
+@given(TEXT)
+def test_sql_and_python_find_the_same_terms(lake: duckdb.DuckDBPyConnection, text: str) -> None:
+    assert sql_terms(lake, text) == query_terms(text)
+
+
+def test_the_sample_vocabulary_stems_alike_in_sql_and_python(
+    lake: duckdb.DuckDBPyConnection,
+) -> None:
+    sample = SAMPLE
+    vocabulary = sorted({w for f in sample.glob("*.txt") for w in words(f.read_text("utf-8"))})
+    assert len(vocabulary) > 1000
+    rows = lake.execute(
+        "SELECT w, stem(w, 'russian'), newsetl_internal.kk_stem(w) "
+        "FROM unnest(?::VARCHAR[]) AS t(w)",
+        [vocabulary],
+    ).fetchall()
+    from newsetl.search.tokens import stem_kk, stem_ru
+
+    mismatched = [(w, ru, kk) for w, ru, kk in rows if (ru, kk) != (stem_ru(w), stem_kk(w))]
+    assert mismatched == []
+
+
+def test_words_split_on_anything_but_letters_and_digits() -> None:
+    assert words("ӘҒҚҢӨҰҮҺІ әғқңөұүһі, Ёлка-ЖЁЛТЫЙ: «Екі» — №5 AIF 2026") == [
+        "әғқңөұүһі",
+        "әғқңөұүһі",
+        "ёлка",
+        "жёлтый",
+        "екі",
+        "5",
+        "aif",
+        "2026",
+    ]
+    assert words("диплома\u0301тов До\u00adха") == ["дипломатов", "доха"]
+
+
+def test_terms_count_stems_and_leave_out_stopwords() -> None:
+    assert terms("Сенатор сенаторымен және сенаторы", "kk") == {kazakh.stem("сенатор"): 3}
+    assert terms("Дипломаты и дипломатов", "ru") == {"дипломат": 2}
+
+
+def test_index_frames_give_one_posting_per_article_and_term() -> None:
+    docs, postings = index_frames(
+        [
+            ("a.txt", "Доха форумы", "Доха форумында", "kk"),
+            ("b.txt", "Встреча", "Дипломаты встретились", "ru"),
+            ("c.txt", None, "Text in English", None),
+        ]
+    )
+    assert docs.rows() == [("a.txt", "kk", 4), ("b.txt", "ru", 3), ("c.txt", "kk", 3)]
+    a = dict(postings.filter(postings["key"] == "a.txt").select("term", "tf").iter_rows())
+    assert a == {"доха": 2, kazakh.stem("форумы"): 2}
+    assert postings.group_by("key", "term").len()["len"].max() == 1
