@@ -38,3 +38,8 @@ class _Layout:
     dateline_place: str | None = None
     dateline_date: date | None = None
     agency: str | None = None
+    correspondent: str | None = None
+    # field -> (line number, rule): where each field came from (see newsetl.parse.explain)
+    why: dict[str, tuple[int | None, str]] = field(default_factory=dict)
+    # (zone, class, text, rule) for every line, in order
+    lines: list[tuple[str, str, str, str]] = field(default_factory=list)

@@ -1,0 +1,86 @@
+"""Zones: the body found first as the run of prose lines, the head before it, the tail after it;
+and hard-wrapped text rejoined into paragraphs before that.
+
+A prose line is long, has several words and mostly lowercase ones, and ends a sentence (or is
+long enough to be a lead without a full stop). Short lines inside the run (subheadings, quotes,
+list items) stay in the body. Only the head and tail lines are classified, so the cost is a few
+cheap tests per body line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from newsetl.parse.classify import sentence_like
+
+# A line this long with mostly lowercase words is prose even without a full stop (a lead).
+LONG_PROSE_CHARS = 100
+_SENTENCE_END = ".!?…»\"”)"
+
+
+def blocks_to_lines(text: str) -> list[str]:
+    """Non-empty stripped lines; hard-wrapped blocks (see `is_wrapped`) joined into one line."""
+    raw = [line.strip() for line in text.split("\n")]
+    if "\n\n" not in text or not is_wrapped(raw):
+        return [line for line in raw if line]
+    lines: list[str] = []
+    block: list[str] = []
+    for line in [*raw, ""]:
+        if line:
+            block.append(line)
+        elif block:
+            lines.append(" ".join(block))
+            block = []
+    return lines
+
+
+def is_wrapped(raw: list[str]) -> bool:
+    """Whether blank-line separated blocks hold lines cut at one width: most lines inside blocks
+    near the longest line's length, few of them ending a sentence."""
+    inner = [
+        line for line, nxt in zip(raw, [*raw[1:], ""], strict=True) if line and nxt
+    ]  # lines followed by another line of the same block
+    if len(inner) < 3:
+        return False
+    width = max(len(line) for line in raw)
+    if width > 120:
+        return False
+    near = sum(1 for line in inner if len(line) >= 0.6 * width)
+    open_ends = sum(1 for line in inner if line[-1:] not in _SENTENCE_END)
+    return near >= 0.6 * len(inner) and open_ends >= 0.5 * len(inner)
+
+
+def is_prose(line: str) -> bool:
+    """A body line: see the module docstring."""
+    if len(line) < 30:
+        return False
+    words = line.split()
+    if len(words) < 5:
+        return False
+    lower = sum(1 for word in words if word[:1].islower())
+    if lower < 0.35 * len(words):
+        return False
+    return line[-1:] in _SENTENCE_END or len(line) >= LONG_PROSE_CHARS
+
+
+def body_bounds(
+    lines: list[str], boilerplate: Callable[[str], bool], start: int = 0
+) -> tuple[int, int] | None:
+    """(first, last) index of the prose run from `start`; a boilerplate line (subscribe, share)
+    never opens or closes it. None when no line reads as prose."""
+    first = next(
+        (
+            i
+            for i in range(start, len(lines))
+            if is_prose(lines[i]) and not boilerplate(lines[i])
+        ),
+        None,
+    )
+    if first is None:
+        return None
+    last = first
+    for i in range(len(lines) - 1, first, -1):
+        line = lines[i]
+        if (is_prose(line) or sentence_like(line)) and not boilerplate(line):
+            last = i
+            break
+    return first, last
