@@ -88,7 +88,11 @@ def classify(raw: str) -> Line:
         return _set(line, "decoration", None, "empty after markdown")
     found = _classify_one(text, line)
     if found.kind == "unknown" and len(text) <= 200 and _SEPARATORS.search(text):
-        parts = [_classify_one(p, Line(p)) for p in _SEPARATORS.split(text)]
+        pieces = _SEPARATORS.split(text)
+        rest = text[_SEPARATORS.search(text).end() :]
+        if len(pieces) > 2 and find_date(rest) is not None:  # `Сенат • 26 Наурыз, 2024 | 14:30`
+            pieces = [pieces[0], rest]
+        parts = [_classify_one(p, Line(p), alone=False) for p in pieces]
         known = [p for p in parts if p.kind not in ("unknown", "decoration")]
         if len(known) >= 1 and len(parts) >= 2:
             line.parts = parts
@@ -143,7 +147,7 @@ def _label(text: str) -> tuple[Entry, str] | None:
     return None
 
 
-def _classify_one(text: str, line: Line) -> Line:  # noqa: C901, PLR0911, PLR0912
+def _classify_one(text: str, line: Line, alone: bool = True) -> Line:  # noqa: C901, PLR0911, PLR0912
     if _SETEXT.fullmatch(text):
         return _set(line, "decoration", None, "setext underline")
     if _MD_IMAGE.fullmatch(text):
@@ -191,7 +195,7 @@ def _classify_one(text: str, line: Line) -> Line:  # noqa: C901, PLR0911, PLR091
             return _set(line, "views", _to_int(m["n"]), "views form")
         if m := _READING.fullmatch(text):
             return _set(line, "reading", _to_int(m["n"]), "reading-time form")
-        if _NUMBER.fullmatch(text):
+        if alone and _NUMBER.fullmatch(text):
             return _set(line, "views", _to_int(text), "a number alone (views)")
     if _VIEWS_LABEL.fullmatch(text) or _READING_LABEL.fullmatch(text):
         return _set(line, "decoration", None, "view/reading label line")

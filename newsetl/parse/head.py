@@ -25,6 +25,9 @@ MAX_TITLE_CHARS = 400
 # still gives the title), so that an English title such as "Date 5 ideas" is not a header.
 _HEADER = re.compile(r"(?i:date) +(?P<date>\d{1,4}[-./]\d{1,2}[-./]\d{1,4}\S*)(?: +(?P<title>.*))?")
 
+# Markdown exports: `# Title`, `## Title ##`.
+_MARKDOWN_HEADING = re.compile(r"#{1,6} +(?P<text>.*?)(?: +#+)?")
+
 # Lines inside the body that are not prose: credits, images, related links.
 _INNER_DROP = frozenset({"photo_credit", "video_credit", "share"})
 _BOILERPLATE = frozenset(
@@ -49,7 +52,7 @@ def read_layout(text: str) -> _Layout:
     if bounds is None:
         head_end, body_end = _fallback_bounds(lines, first, out.title is not None)
     else:
-        head_end, body_end = bounds[0], bounds[1] + 1
+        head_end, body_end = bounds[0], _extend_body(lines, bounds[1] + 1)
     head = [classify(line) for line in lines[first:head_end]]
     tail = [classify(line) for line in lines[body_end:]]
     body = lines[head_end:body_end]
@@ -83,6 +86,17 @@ def read_layout(text: str) -> _Layout:
     return out
 
 
+def _extend_body(lines: list[str], end: int) -> int:
+    """Short sentences after the last prose line (`Екінші абзац.`) are body, up to the first
+    line that is not an unknown sentence."""
+    while end < len(lines):
+        line = lines[end]
+        if line.rstrip()[-1:] not in ".!?…" or classify(line).kind != "unknown":
+            break
+        end += 1
+    return end
+
+
 def _is_boilerplate(line: str) -> bool:
     found = label_of(line) if len(line) < 300 else None
     return found is not None and found[0].kind in _BOILERPLATE
@@ -94,7 +108,7 @@ def _fallback_bounds(lines: list[str], first: int, titled: bool) -> tuple[int, i
     while i < len(lines):
         kind = classify(lines[i]).kind
         if kind in ("unknown", "name"):
-            if titled:
+            if titled or len(lines[i]) > MAX_TITLE_CHARS:
                 break
             titled = True
         i += 1
@@ -131,12 +145,12 @@ def _clean_body(body: list[str], out: _Layout, offset: int) -> list[str]:
 
 
 def _layout_code(out: _Layout, title_at: int | None) -> str:
-    if out.date_source == "header":
-        return "header"
     if out.date_source == "byline":
         return "page"
     if out.layout == "wire":
         return "wire"
+    if out.date_source == "header":
+        return "header"
     if out.date_source == "below_title":
         return "title_date"
     if out.date_source == "above_title":

@@ -38,6 +38,9 @@ def markup_to_text(text: str) -> str:
     for br in root.css("br"):
         br.replace_with(" ")
     lines: list[str] = []
+    title = tree.css_first("head title")
+    if title is not None and (text_title := " ".join(title.text().split())):
+        lines.append(text_title)  # a whole page saved as .txt: its <title> heads it
     _walk(root, lines)
     return "\n".join(lines)
 

@@ -51,7 +51,11 @@ def _pick_title(out: _Layout, head: Numbered, header: Line | None) -> int | None
     if header is not None:
         out.why["title"] = (0, "crawler header ` date … Title`")
         return 0
-    candidates = [(n, line) for n, line in head if line.kind == "unknown" and not line.parts]
+    candidates = [
+        (n, line)
+        for n, line in head
+        if line.kind == "unknown" and not line.parts and len(line.text) <= 400
+    ]
     if not candidates:
         return None
     best = max(candidates, key=lambda item: (_headline_score(item[1]), -item[0]))
@@ -71,7 +75,8 @@ def _pick_date(
         for number, line in lines:
             for part in line.parts or [line]:
                 if part.kind in ("date", "issue") and isinstance(part.value, FoundDate):
-                    key = (0 if part.labelled else 1, zone, number)
+                    labelled = -1 if line is header else (0 if part.labelled else 1)
+                    key = (labelled, zone, number)
                     found.append((key, number, line, part, _source(zone, number, line, header, title_at)))
     if not found:
         return
