@@ -14,24 +14,27 @@ from dataclasses import dataclass, field
 from newsetl.parse.dates import MAX_DATE_LINE_CHARS, FoundDate, find_date
 from newsetl.parse.lexicon import Entry, labels, names
 
-KINDS = (
-    "title date updated author photo_credit video_credit rubric breadcrumbs issue views reading "
-    "tags share correction signature dateline doctype name decoration unknown"
-).split()
+KINDS: tuple[str, ...] = (
+    *("title", "date", "updated", "author", "photo_credit", "video_credit", "rubric"),
+    *("breadcrumbs", "issue", "views", "reading", "tags", "share", "correction", "signature"),
+    *("dateline", "doctype", "name", "decoration", "unknown"),
+)
 
 # Classes whose label is followed by a value after `:` or a dash; the others may stand alone.
 _VALUE_KINDS = frozenset({"author", "photo_credit", "video_credit", "views", "reading", "tags"})
-_LABEL_KINDS = (
-    "updated published author photo_credit video_credit views reading tags share correction "
-    "doctype relative_day"
-).split()
+_LABEL_KINDS: tuple[str, ...] = (
+    *("updated", "published", "author", "photo_credit", "video_credit", "views", "reading"),
+    *("tags", "share", "correction", "doctype", "relative_day"),
+)
 _ENTRIES: list[Entry] = sorted(
     (e for kind in _LABEL_KINDS for e in labels()[kind]), key=lambda e: -len(e.text)
 )
 _BY_FIRST_WORD: dict[str, list[Entry]] = {}
-for _entry in _ENTRIES:
-    _BY_FIRST_WORD.setdefault(_entry.text.split()[0].casefold().rstrip(",:"), []).append(_entry)
 _WORD_END = re.compile(r"[\s:：,.!(—–-]")
+for _entry in _ENTRIES:
+    _end = _WORD_END.search(_entry.text)
+    _first_word = (_entry.text[: _end.start()] if _end else _entry.text).casefold()
+    _BY_FIRST_WORD.setdefault(_first_word, []).append(_entry)
 _HOME = {e.text.casefold(): e for e in labels()["home"]}
 _SEPARATORS = re.compile(r" +[|·•] +")
 _CRUMB = re.compile(r" *(?:/|>|»|→|\\) *")
@@ -52,7 +55,7 @@ _MD_LINK = re.compile(r"\[[^\]]+\](?:\([^)]*\))?")
 _DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.(?i:kz|ru|com|org|net|media|info|kg|uz)")
 _NAME_WORD = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’.-]*")
 _ISSUE = re.compile(r"№ *\d+(?: *\(\d+\))?[ ,.]*(?P<rest>.*)")
-_SENTENCE_END = ".!?…»\"”"
+_SENTENCE_END = '.!?…»"”'
 
 
 @dataclass(slots=True)
@@ -98,11 +101,10 @@ def classify(raw: str) -> Line:
             line.parts = parts
             first = known[0]
             # `Экономика • 14 Қаңтар, 2025 | 10:20`: a section before a date is a byline
-            if parts[0].kind in ("unknown", "rubric", "signature") and any(
-                p.kind == "date" for p in parts[1:]
-            ):
-                if parts[0].kind == "unknown" and len(parts[0].text.split()) <= 4:
-                    parts[0].kind, parts[0].value, parts[0].rule = "rubric", parts[0].text, "byline"
+            opener = parts[0]
+            dated = any(p.kind == "date" for p in parts[1:])
+            if dated and opener.kind == "unknown" and len(opener.text.split()) <= 4:
+                opener.kind, opener.value, opener.rule = "rubric", opener.text, "byline"
             return _set(line, first.kind, first.value, "parts: " + first.rule, first.labelled)
     return found
 
@@ -147,7 +149,7 @@ def _label(text: str) -> tuple[Entry, str] | None:
     return None
 
 
-def _classify_one(text: str, line: Line, alone: bool = True) -> Line:  # noqa: C901, PLR0911, PLR0912
+def _classify_one(text: str, line: Line, alone: bool = True) -> Line:
     if _SETEXT.fullmatch(text):
         return _set(line, "decoration", None, "setext underline")
     if _MD_IMAGE.fullmatch(text):
@@ -199,7 +201,7 @@ def _classify_one(text: str, line: Line, alone: bool = True) -> Line:  # noqa: C
             return _set(line, "views", _to_int(text), "a number alone (views)")
     if _VIEWS_LABEL.fullmatch(text) or _READING_LABEL.fullmatch(text):
         return _set(line, "decoration", None, "view/reading label line")
-    key = text.strip("«»\"“”,. ").casefold()
+    key = text.strip('«»"“”,. ').casefold()
     lexicon = names()
     if (entry := lexicon["outlets"].get(key)) is not None:
         return _set(line, "signature", entry.text, f"names {entry.ref}")
@@ -212,9 +214,9 @@ def _classify_one(text: str, line: Line, alone: bool = True) -> Line:  # noqa: C
     if len(text) <= 160 and text[-1:] not in ".!?" and (issuer := _issuer(text)) is not None:
         return _set(line, "signature", text, f"names {issuer.ref}")
     words = text.split()
-    if len(words) <= 3 and len(text) <= 40 and text.upper() == text and text.lower() != text:
-        if not any(ch.isdigit() for ch in text):
-            return _set(line, "rubric", text, "capitals, three words at most")
+    capitals = text.upper() == text and text.lower() != text
+    if len(words) <= 3 and len(text) <= 40 and capitals and not any(c.isdigit() for c in text):
+        return _set(line, "rubric", text, "capitals, three words at most")
     if (name := _name_alone(text)) is not None:
         return _set(line, "name", name, "a name alone (2-4 capitalised words)")
     return line
@@ -272,4 +274,4 @@ def sentence_like(text: str) -> bool:
     return len(text) >= 30 and text.rstrip()[-1:] in _SENTENCE_END and len(text.split()) >= 4
 
 
-__all__ = ["KINDS", "Line", "FoundDate", "classify", "plain", "sentence_like"]
+__all__ = ["KINDS", "FoundDate", "Line", "classify", "plain", "sentence_like"]

@@ -50,7 +50,8 @@ DATELINE_FORMS: dict[str, re.Pattern[str]] = {
         rf"{_PLACE}, *{_DATELINE_DATE}{_DASH}{_AGENCY}(?:, *(?P<corr>[^.,]{{1,60}}))?\. +"
     ),
     "wire": re.compile(
-        rf"{_PLACE}[.,] *(?:{_DATELINE_DATE} *[.,]? *)?{_AGENCY}(?: */(?P<corr>[^/]{{1,60}})/)?{_DASH}"
+        rf"{_PLACE}[.,] *(?:{_DATELINE_DATE} *[.,]? *)?{_AGENCY}"
+        rf"(?: */(?P<corr>[^/]{{1,60}})/)?{_DASH}"
     ),
     "dated": re.compile(rf"{_PLACE}[.,] *{_DATELINE_DATE} *[.,]?{_DASH}"),
 }

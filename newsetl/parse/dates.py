@@ -159,7 +159,7 @@ _YEAR_WORD = (
     r"(?:\s*(?:г\.|г|года|год|ж\.|ж|жылы|жылғы|жылдың|жыл"
     r"|jylg'y|jylǵy|jylğy|jyly|jyldyn'|jyldyń|jyldyñ|j\.))?"
 )
-_MONTH_WORD = r"(?P<word>[^\W\d_][\w']{2,16})\.?"  # a Kazakh month with a suffix: ≤ 16 letters  # a month with a Kazakh suffix: at most 16 letters
+_MONTH_WORD = r"(?P<word>[^\W\d_][\w']{2,16})\.?"  # a month with a suffix: ≤ 16 letters
 # The date itself; each form names its parts day, month (a number) or word (a month name), year.
 DATE_FORMS: dict[str, str] = {
     "iso": r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})",  # 2026-03-05

@@ -11,11 +11,13 @@ import re
 
 from newsetl.parse.classify import Line, classify, label_of, plain
 from newsetl.parse.dateline import _read_dateline
-from newsetl.parse.dates import FoundDate, find_date, published_at
+from newsetl.parse.dates import find_date
 from newsetl.parse.layout import _Layout
 from newsetl.parse.markup import has_markup, markup_to_text
 from newsetl.parse.pick import pick_fields
 from newsetl.parse.text import collapse_spaces, normalize_text
+from newsetl.parse.title import clean_title as _clean_title
+from newsetl.parse.title import split_photo_credit
 from newsetl.parse.zones import blocks_to_lines, body_bounds
 
 # A line longer than this is a paragraph, not a title (sample titles are 50-125 chars).
@@ -24,9 +26,6 @@ MAX_TITLE_CHARS = 400
 # ` date 2026-01-08 Title`; the token only has to look like a date (` date 2026-13-45 Title`
 # still gives the title), so that an English title such as "Date 5 ideas" is not a header.
 _HEADER = re.compile(r"(?i:date) +(?P<date>\d{1,4}[-./]\d{1,2}[-./]\d{1,4}\S*)(?: +(?P<title>.*))?")
-
-# Markdown exports: `# Title`, `## Title ##`.
-_MARKDOWN_HEADING = re.compile(r"#{1,6} +(?P<text>.*?)(?: +#+)?")
 
 # Lines inside the body that are not prose: credits, images, related links.
 _INNER_DROP = frozenset({"photo_credit", "video_credit", "share"})
@@ -119,7 +118,7 @@ def _fallback_bounds(lines: list[str], first: int, titled: bool) -> tuple[int, i
 
 
 def _headline_like(line: str) -> bool:
-    return len(line) <= MAX_TITLE_CHARS and line.rstrip()[-1:] not in ".!?…»\"”:;,"
+    return len(line) <= MAX_TITLE_CHARS and line.rstrip()[-1:] not in ".!?…:;,"
 
 
 def _clean_body(body: list[str], out: _Layout, offset: int) -> list[str]:
@@ -127,9 +126,9 @@ def _clean_body(body: list[str], out: _Layout, offset: int) -> list[str]:
     title_key = collapse_spaces(out.title).casefold() if out.title else None
     paragraphs = []
     for i, line in enumerate(body):
-        if title_key is not None and len(line) < len(title_key) + 8:
-            if collapse_spaces(plain(line)[0]).casefold() == title_key:
-                continue
+        short = title_key is not None and len(line) < len(title_key) + 8
+        if short and collapse_spaces(plain(line)[0]).casefold() == title_key:
+            continue
         if len(line) < 300 and line[:1] in "![©ФфСсPpИиВвЧчОоБб":
             found = classify(line) if line[:1] in "![©" else None
             labelled = label_of(line)
@@ -158,35 +157,4 @@ def _layout_code(out: _Layout, title_at: int | None) -> str:
     return "title" if out.title is not None else "none"
 
 
-def _clean_title(line: str) -> str:
-    """The title without markdown heading marks (`# Title`) or bold (`**Title**`)."""
-    if line[:1] == "#" and (m := _MARKDOWN_HEADING.fullmatch(line)):
-        line = m["text"].strip()
-    if len(line) > 4 and line[:2] == "**" and line[-2:] == "**":
-        line = line[2:-2].strip()
-    return line
-
-
-def split_photo_credit(rest: str) -> tuple[str | None, str | None]:
-    """`МИД РК. Встреча …` -> (`МИД РК`, `Встреча …`); `gov.kz` -> (`gov.kz`, None).
-
-    The credit ends at the first ". " that is not an initial (`А. Иванов. Встреча` keeps
-    `А. Иванов`) and is followed by a capital letter, digit or quote.
-    """
-    rest = rest.strip()
-    start = 0
-    while (dot := rest.find(". ", start)) != -1:
-        before = rest[:dot].rsplit(" ", 1)[-1]
-        after = rest[dot + 2 :].lstrip()
-        if len(before) > 1 and after and (after[0].isupper() or after[0] in "«\"'0123456789"):
-            credit = rest[:dot].strip()
-            return (credit or None), after
-        start = dot + 2
-    if rest.endswith(".") and len(rest.rsplit(" ", 1)[-1]) > 2:
-        rest = rest[:-1]  # "Сенаттың баспасөз қызметі." but not the initial in "Иванов А."
-    return (rest or None), None
-
-
-def _to_int(digits: str) -> int | None:
-    digits = digits.replace(" ", "")
-    return int(digits) if digits.isdigit() and len(digits) <= 12 else None
+__all__ = ["MAX_TITLE_CHARS", "read_layout", "split_photo_credit"]

@@ -16,7 +16,10 @@ from selectolax.lexbor import LexborHTMLParser
 _TAG = re.compile(r"</?(?:p|h[1-6]|div|span|br|a|strong|em|b|i|li|ul|ol|section|article)\b[^<>]*>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
 _BLOCKS = frozenset(
-    "p h1 h2 h3 h4 h5 h6 div li blockquote section article header footer pre tr figcaption".split()
+    (
+        *("p", "h1", "h2", "h3", "h4", "h5", "h6", "div", "li", "blockquote", "section"),
+        *("article", "header", "footer", "pre", "tr", "figcaption"),
+    )
 )
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from newsetl.parse.classify import Line
 from newsetl.parse.dates import FoundDate, published_at
 from newsetl.parse.layout import _Layout
+from newsetl.parse.title import clean_title as _clean_title
+from newsetl.parse.title import split_photo_credit
 
 Numbered = list[tuple[int, Line]]
 
@@ -46,8 +48,6 @@ def _headline_score(line: Line) -> float:
 
 
 def _pick_title(out: _Layout, head: Numbered, header: Line | None) -> int | None:
-    from newsetl.parse.head import _clean_title  # noqa: PLC0415 - head imports this module
-
     if header is not None:
         out.why["title"] = (0, "crawler header ` date … Title`")
         return 0
@@ -77,7 +77,9 @@ def _pick_date(
                 if part.kind in ("date", "issue") and isinstance(part.value, FoundDate):
                     labelled = -1 if line is header else (0 if part.labelled else 1)
                     key = (labelled, zone, number)
-                    found.append((key, number, line, part, _source(zone, number, line, header, title_at)))
+                    found.append(
+                        (key, number, line, part, _source(zone, number, line, header, title_at))
+                    )
     if not found:
         return
     found.sort(key=lambda item: item[0])
@@ -109,8 +111,6 @@ def _source(zone: int, number: int, line: Line, header: Line | None, title_at: i
 def _take(out: _Layout, number: int, part: Line, line: Line, in_tail: bool) -> None:
     kind = part.kind
     if kind == "photo_credit" and out.photo_credit is None and part.value:
-        from newsetl.parse.head import split_photo_credit  # noqa: PLC0415
-
         out.photo_credit, out.photo_caption = split_photo_credit(str(part.value))
         out.why["photo_credit"] = (number, part.rule)
     elif kind == "views" and out.views is None and not in_tail:

@@ -14,7 +14,12 @@ from newsetl.parse.classify import sentence_like
 
 # A line this long with mostly lowercase words is prose even without a full stop (a lead).
 LONG_PROSE_CHARS = 100
-_SENTENCE_END = ".!?…»\"”)"
+_SENTENCE_END = '.!?…»"”)'
+_FULL_STOP = ".!?…"
+_CLOSING = "»\"”)'’"
+# A line is cut by wrapping when it is at least this share of the widest line.
+WRAP_SHARE = 0.45
+_BREAK_ENDS = ":;"
 
 
 def blocks_to_lines(text: str) -> list[str]:
@@ -22,14 +27,23 @@ def blocks_to_lines(text: str) -> list[str]:
     raw = [line.strip() for line in text.split("\n")]
     if "\n\n" not in text or not is_wrapped(raw):
         return [line for line in raw if line]
+    width = max(len(line) for line in raw)
     lines: list[str] = []
-    block: list[str] = []
-    for line in [*raw, ""]:
-        if line:
-            block.append(line)
-        elif block:
-            lines.append(" ".join(block))
-            block = []
+    joined = previous = ""
+    for line in raw:
+        if not line:
+            if joined:
+                lines.append(joined)
+            joined = ""
+        elif joined and len(previous) >= WRAP_SHARE * width and previous[-1:] not in _BREAK_ENDS:
+            joined = f"{joined} {line}"
+        else:
+            if joined:
+                lines.append(joined)
+            joined = line
+        previous = line
+    if joined:
+        lines.append(joined)
     return lines
 
 
@@ -59,7 +73,13 @@ def is_prose(line: str) -> bool:
     lower = sum(1 for word in words if word[:1].islower())
     if lower < 0.35 * len(words):
         return False
-    return line[-1:] in _SENTENCE_END or len(line) >= LONG_PROSE_CHARS
+    return ends_sentence(line) or len(line) >= LONG_PROSE_CHARS
+
+
+def ends_sentence(line: str) -> bool:
+    """`… ашылды.`, `… he said."`, `(… 2024 г.)`: a full stop, maybe inside closing quotes."""
+    end = line.rstrip(_CLOSING)
+    return end[-1:] in _FULL_STOP
 
 
 def body_bounds(
@@ -68,11 +88,7 @@ def body_bounds(
     """(first, last) index of the prose run from `start`; a boilerplate line (subscribe, share)
     never opens or closes it. None when no line reads as prose."""
     first = next(
-        (
-            i
-            for i in range(start, len(lines))
-            if is_prose(lines[i]) and not boilerplate(lines[i])
-        ),
+        (i for i in range(start, len(lines)) if is_prose(lines[i]) and not boilerplate(lines[i])),
         None,
     )
     if first is None:

@@ -115,7 +115,9 @@ def test_zoo_has_the_documented_size():
     assert all((ZOO / f"{name}.txt").exists() for name in names)
 
 
-@pytest.mark.parametrize(("name", "field", "expected"), CASES, ids=[f"{n}-{f}" for n, f, _ in CASES])
+@pytest.mark.parametrize(
+    ("name", "field", "expected"), CASES, ids=[f"{n}-{f}" for n, f, _ in CASES]
+)
 def test_outlet_field(name: str, field: str, expected: object):
     check_field(_parsed(name), field, expected)
 

@@ -40,9 +40,7 @@ def labels() -> dict[str, list[Entry]]:
     out: dict[str, list[Entry]] = {}
     for kind, by_language in _load("labels.toml").items():
         entries = [
-            Entry(kind, language, text)
-            for language, texts in by_language.items()
-            for text in texts
+            Entry(kind, language, text) for language, texts in by_language.items() for text in texts
         ]
         out[kind] = sorted(entries, key=lambda e: len(e.text), reverse=True)
     return out
