@@ -56,6 +56,16 @@ _DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.(?i:kz|ru|com|org|net|media|info|kg|
 _NAME_WORD = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’.-]*")
 _ISSUE = re.compile(r"№ *\d+(?: *\(\d+\))?[ ,.]*(?P<rest>.*)")
 _SENTENCE_END = '.!?…»"”'
+# Longer lines are paragraphs: no name, rubric or trail test reads them.
+MAX_LINE_CHARS = 400
+# Issuing bodies anywhere in the line, except contact labels that must open it (`Тел.: …`).
+_CONTACTS = frozenset({"тел.", "телефон", "e-mail", "email", "адрес", "мекенжай"})
+_ISSUERS = re.compile(
+    "|".join(
+        ("^" if key in _CONTACTS else "") + re.escape(key)
+        for key in sorted(names()["issuers"], key=len, reverse=True)
+    )
+)
 
 
 @dataclass(slots=True)
@@ -213,9 +223,10 @@ def _classify_one(text: str, line: Line, alone: bool = True) -> Line:
         return _set(line, "breadcrumbs", crumb[0], crumb[1])
     if len(text) <= 160 and text[-1:] not in ".!?" and (issuer := _issuer(text)) is not None:
         return _set(line, "signature", text, f"names {issuer.ref}")
-    words = text.split()
-    capitals = text.upper() == text and text.lower() != text
-    if len(words) <= 3 and len(text) <= 40 and capitals and not any(c.isdigit() for c in text):
+    if len(text) > MAX_LINE_CHARS:
+        return line  # a paragraph, whatever it starts with
+    short = len(text) <= 40 and len(text.split()) <= 3
+    if short and text.upper() == text and text.lower() != text and not any(map(str.isdigit, text)):
         return _set(line, "rubric", text, "capitals, three words at most")
     if (name := _name_alone(text)) is not None:
         return _set(line, "name", name, "a name alone (2-4 capitalised words)")
@@ -238,10 +249,8 @@ def _breadcrumbs(text: str) -> tuple[str, str] | None:
 
 
 def _issuer(text: str) -> Entry | None:
-    for key, entry in names()["issuers"].items():
-        if key in text.casefold() and (key != "тел." or text.casefold().startswith(key)):
-            return entry
-    return None
+    m = _ISSUERS.search(text.casefold())
+    return names()["issuers"][m[0]] if m is not None else None
 
 
 def _name_value(rest: str) -> str | None:

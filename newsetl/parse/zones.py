@@ -14,6 +14,8 @@ from newsetl.parse.classify import sentence_like
 
 # A line this long with mostly lowercase words is prose even without a full stop (a lead).
 LONG_PROSE_CHARS = 100
+# Words of a line looked at for the share of lowercase ones.
+PROSE_WORDS = 24
 _SENTENCE_END = '.!?…»"”)'
 _FULL_STOP = ".!?…"
 _CLOSING = "»\"”)'’"
@@ -67,11 +69,11 @@ def is_prose(line: str) -> bool:
     """A body line: see the module docstring."""
     if len(line) < 30:
         return False
-    words = line.split()
+    words = line[:300].split(None, PROSE_WORDS)[:PROSE_WORDS]  # the first words tell enough
     if len(words) < 5:
         return False
-    lower = sum(1 for word in words if word[:1].islower())
-    if lower < 0.35 * len(words):
+    lower = sum(1 for word in words if word[0].islower())
+    if lower < 0.35 * sum(1 for word in words if word[0].isalpha()):
         return False
     return ends_sentence(line) or len(line) >= LONG_PROSE_CHARS
 
