@@ -115,6 +115,7 @@ def _parse(key: str, doc_id: str, sha: str, raw: bytes) -> Article | Rejection:
         content_sha256=sha,
         mixed_script_tokens=mixed_script_tokens(text),
         mojibake_repaired=decoded.mojibake_repaired,
+        why=layout.why,
     )
 
 

@@ -39,6 +39,7 @@ _HOME = {e.text.casefold(): e for e in labels()["home"]}
 _SEPARATORS = re.compile(r" +[|·•] +")
 _CRUMB = re.compile(r" *(?:/|>|»|→|\\) *")
 _NUMBER = re.compile(r"\d[\d ]{0,12}")
+_DIGIT = re.compile(r"\d")
 _VIEWS = re.compile(
     r"(?P<n>\d[\d ]{0,12}) *(?i:рет|просмотр(?:а|ов)?|views?|қаралым)"
     r"(?: +(?i:көрсетілді|просмотр(?:а|ов)?))?"
@@ -198,7 +199,7 @@ def _classify_one(text: str, line: Line, alone: bool = True) -> Line:
                 return _set(line, "unknown", None, f"label {entry.ref} without a number")
             return _set(line, kind, number, f"label {entry.ref}")
         return _set(line, kind, rest or None, f"label {entry.ref}")
-    if short and any(ch.isdigit() for ch in text[:40]):
+    if short and _DIGIT.search(text, 0, 40):
         date = find_date(text)
         if date is not None:
             kind = "updated" if date.updated else "date"

@@ -77,10 +77,14 @@ def read_layout(text: str) -> _Layout:
     if out.why.get("dateline_place") is None and out.dateline_place is not None:
         out.why["dateline_place"] = (head_end, "agency dateline opening the first paragraph")
     out.layout = _layout_code(out, title_at)
+    dropped = out.dropped
     out.lines = (
-        [("head", line.kind, line.text, line.rule) for _, line in numbered]
-        + [("body", "body", p, "") for p in out.paragraphs]
-        + [("tail", line.kind, line.text, line.rule) for _, line in tail_numbered]
+        [(n, "head", line.kind, line.text, line.rule) for n, line in numbered]
+        + [
+            (n, "body", dropped.get(n, ("body", ""))[0], text, dropped.get(n, ("", ""))[1])
+            for n, text in enumerate(lines[head_end:body_end], start=head_end)
+        ]
+        + [(n, "tail", line.kind, line.text, line.rule) for n, line in tail_numbered]
     )
     return out
 
@@ -128,8 +132,9 @@ def _clean_body(body: list[str], out: _Layout, offset: int) -> list[str]:
     for i, line in enumerate(body):
         short = title_key is not None and len(line) < len(title_key) + 8
         if short and collapse_spaces(plain(line)[0]).casefold() == title_key:
+            out.dropped[offset + i] = ("title", "the title repeated as a caption")
             continue
-        if len(line) < 300 and line[:1] in "![©ФфСсPpИиВвЧчОоБб":
+        if len(line) < 160 and line[:1] in "![©ФфСсPpИиВвЧчОоБб":
             found = classify(line) if line[:1] in "![©" else None
             labelled = label_of(line)
             kind = found.kind if found is not None else (labelled[0].kind if labelled else "")
@@ -138,6 +143,8 @@ def _clean_body(body: list[str], out: _Layout, offset: int) -> list[str]:
                     value = found.value if found is not None else labelled[1]
                     out.photo_credit, out.photo_caption = split_photo_credit(str(value or ""))
                     out.why["photo_credit"] = (offset + i, "credit line inside the body")
+                rule = found.rule if found is not None else f"label {labelled[0].ref}"
+                out.dropped[offset + i] = (kind, rule)
                 continue
         paragraphs.append(line)
     return paragraphs

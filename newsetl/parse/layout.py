@@ -41,5 +41,7 @@ class _Layout:
     correspondent: str | None = None
     # field -> (line number, rule): where each field came from (see newsetl.parse.explain)
     why: dict[str, tuple[int | None, str]] = field(default_factory=dict)
-    # (zone, class, text, rule) for every line, in order
-    lines: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # (line number, zone, class, text, rule) for every non-empty line, in order
+    lines: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    # body line number -> (class, rule) of a line left out of the paragraphs
+    dropped: dict[int, tuple[str, str]] = field(default_factory=dict)

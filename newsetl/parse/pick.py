@@ -119,12 +119,18 @@ def _take(out: _Layout, number: int, part: Line, line: Line, in_tail: bool) -> N
     elif kind == "reading" and out.reading_minutes is None and not in_tail:
         out.reading_minutes = part.value
         out.why["reading_minutes"] = (number, part.rule)
-    elif kind == "rubric" and not in_tail and "section" not in out.why:
+    elif kind == "rubric" and not in_tail and _crumb_or_none(out):
         out.section = str(part.value)
         out.why["section"] = (number, part.rule)
     elif kind == "breadcrumbs" and not in_tail and out.section is None:
         out.section = str(part.value)
-        out.why["section_crumb"] = (number, part.rule)
+        out.why["section"] = (number, part.rule)
+
+
+def _crumb_or_none(out: _Layout) -> bool:
+    """No section yet, or only a breadcrumb's (a rubric line wins over the trail)."""
+    found = out.why.get("section")
+    return found is None or found[1].startswith("breadcrumbs")
 
 
 def _pick_author(out: _Layout, head: Numbered, tail: Numbered, title_at: int | None) -> None:

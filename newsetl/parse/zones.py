@@ -8,14 +8,16 @@ cheap tests per body line."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from newsetl.parse.classify import sentence_like
 
 # A line this long with mostly lowercase words is prose even without a full stop (a lead).
 LONG_PROSE_CHARS = 100
-# Words of a line looked at for the share of lowercase ones.
-PROSE_WORDS = 24
+# Characters of a line looked at for the share of lowercase words.
+PROSE_PREFIX = 200
+_WORD_START = re.compile(r"(?<!\S)[^\W\d_]")
 _SENTENCE_END = '.!?…»"”)'
 _FULL_STOP = ".!?…"
 _CLOSING = "»\"”)'’"
@@ -69,11 +71,10 @@ def is_prose(line: str) -> bool:
     """A body line: see the module docstring."""
     if len(line) < 30:
         return False
-    words = line[:300].split(None, PROSE_WORDS)[:PROSE_WORDS]  # the first words tell enough
-    if len(words) < 5:
+    if line.count(" ", 0, PROSE_PREFIX) < 4:
         return False
-    lower = sum(1 for word in words if word[0].islower())
-    if lower < 0.35 * sum(1 for word in words if word[0].isalpha()):
+    starts = _WORD_START.findall(line, 0, PROSE_PREFIX)  # first letters of the first words
+    if sum(map(str.islower, starts)) < 0.35 * len(starts):
         return False
     return ends_sentence(line) or len(line) >= LONG_PROSE_CHARS
 
