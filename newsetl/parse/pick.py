@@ -119,10 +119,10 @@ def _take(out: _Layout, number: int, part: Line, line: Line, in_tail: bool) -> N
     elif kind == "reading" and out.reading_minutes is None and not in_tail:
         out.reading_minutes = part.value
         out.why["reading_minutes"] = (number, part.rule)
-    elif kind == "rubric" and not in_tail and _crumb_or_none(out):
-        out.section = str(part.value)
-        out.why["section"] = (number, part.rule)
-    elif kind == "breadcrumbs" and not in_tail and out.section is None:
+    elif not in_tail and (
+        (kind == "rubric" and _crumb_or_none(out))
+        or (kind == "breadcrumbs" and out.section is None)
+    ):
         out.section = str(part.value)
         out.why["section"] = (number, part.rule)
 

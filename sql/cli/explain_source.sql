@@ -2,7 +2,7 @@
 -- source listing that holds it, the loaded row's content hash, and the held bytes if quarantined.
 SELECT o.source,
        o.status,
-       a.content_sha256 AS loaded_sha256,
+       coalesce(a.content_sha256, o.content_sha256) AS loaded_sha256,
        q.raw AS held_raw
 FROM (SELECT $key AS key) AS k
 LEFT JOIN source_objects AS o ON o.key = k.key
