@@ -110,6 +110,8 @@ def _parse(key: str, doc_id: str, sha: str, raw: bytes) -> Article | Rejection:
         mixed_script_tokens=mixed_script_tokens(text),
         mojibake_repaired=decoded.mojibake_repaired,
         why=layout.why,
+        frame_lines=sum(1 for row in layout.lines if row[1] != "body"),
+        unknown_lines=sum(1 for row in layout.lines if row[2] == "unknown"),
     )
 
 

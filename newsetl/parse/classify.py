@@ -59,12 +59,13 @@ _ISSUE = re.compile(r"№ *\d+(?: *\(\d+\))?[ ,.]*(?P<rest>.*)")
 _SENTENCE_END = '.!?…»"”'
 # Longer lines are paragraphs: no name, rubric or trail test reads them.
 MAX_LINE_CHARS = 400
-# Issuing bodies anywhere in the line, except contact labels that must open it (`Тел.: …`).
-_CONTACTS = frozenset({"тел.", "телефон", "e-mail", "email", "адрес", "мекенжай"})
+# Issuing bodies: Russian names open the line (`Пресс-служба акимата …`, `Министерство …`), Kazakh
+# ones close it (`… әкімдігінің баспасөз қызметі`, `… министрлігі`), so a sentence that mentions
+# an akimat is not a signature.
 _ISSUERS = re.compile(
     "|".join(
-        ("^" if key in _CONTACTS else "") + re.escape(key)
-        for key in sorted(names()["issuers"], key=len, reverse=True)
+        ("^" + re.escape(key) if entry.language == "ru" else re.escape(key) + r"\w*$")
+        for key, entry in sorted(names()["issuers"].items(), key=lambda kv: -len(kv[0]))
     )
 )
 
@@ -251,7 +252,11 @@ def _breadcrumbs(text: str) -> tuple[str, str] | None:
 
 def _issuer(text: str) -> Entry | None:
     m = _ISSUERS.search(text.casefold())
-    return names()["issuers"][m[0]] if m is not None else None
+    if m is None:
+        return None
+    found = m[0]
+    table = names()["issuers"]
+    return table.get(found) or next(e for k, e in table.items() if found.startswith(k))
 
 
 def _name_value(rest: str) -> str | None:

@@ -45,6 +45,9 @@ class Article:
     mojibake_repaired: bool = False
     # field -> (line number, rule or lexicon entry that decided it); see newsetl.parse.explain
     why: dict[str, tuple[int | None, str]] = field(default_factory=dict)
+    # head and tail lines, and how many of them no class read (layout drift watches the share)
+    frame_lines: int = 0
+    unknown_lines: int = 0
 
 
 @dataclass(slots=True)
