@@ -86,6 +86,11 @@ def read_layout(text: str) -> _Layout:
         ]
         + [(n, "tail", line.kind, line.text, line.rule) for n, line in tail_numbered]
     )
+    if out.dateline_place is not None:
+        first_body = next((i for i, row in enumerate(out.lines) if row[2] == "body"), None)
+        if first_body is not None:
+            n, zone, _, text, _ = out.lines[first_body]
+            out.lines[first_body] = (n, zone, "dateline", text, "agency dateline, then body")
     return out
 
 
