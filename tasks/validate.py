@@ -13,7 +13,7 @@ from newsetl.common.settings import Settings
 from newsetl.parse.chunk import ChunkOutcome
 from newsetl.parse.rows import CHECK_SCHEMA, VALIDATION_SCHEMA, mark_duplicates
 from newsetl.quality.decide import Verdict, decide_rows, verdict
-from newsetl.quality.drift import drift_frame
+from newsetl.quality.drift import UNKNOWN_COLUMNS, drift_frame
 from newsetl.quality.outcomes import ValidationReport
 from newsetl.quality.process import EngineProcess, engine_process
 
@@ -55,7 +55,10 @@ def validate_run(
     )
     parsed = checks.filter(pl.col("content_status") == "ok")
     drift = engine.validate_drift(
-        drift_frame(parsed.select("key", "published_date", "title_length"), drift_baseline),
+        drift_frame(
+            parsed.select("key", "published_date", "title_length", *UNKNOWN_COLUMNS),
+            drift_baseline,
+        ),
         run_name=run_id,
         lock_timeout=wait,
     )

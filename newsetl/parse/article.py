@@ -1,18 +1,12 @@
-"""Raw object bytes -> `Article` or `Rejection`, for the layouts found in the bucket.
+"""Raw object bytes -> `Article` or `Rejection`.
 
-The head of an article (the lines before the body) comes in a few layouts, recorded as
-`Article.layout`:
-
-- `header`: ` date YYYY-MM-DD Title`, then photo lines, one paragraph per line.
-- `title`: a title line and nothing that dates it.
-- `title_date`: a title line, then a date line (`Дата публикации: 05.03.2026, 10:15`,
-  `*5 наурыз 2026*`), possibly among photo, author, view and reading-time lines.
-- `date_title`: a date line, then the title.
-- `page`: a newspaper page, `Section • D Month, YYYY[ | HH:MM]` byline, title, view count and
-  reading time, paragraphs between blank lines, the title repeated as an image caption.
-- `wire`: an agency dateline opens the first paragraph (`Астана. 5 марта. KAZAKHSTAN TODAY - `,
-  `АСТАНА, 5 мар — Sputnik. `, `Астана. ҚазАқпарат - `), whatever head is above it.
-- `none`: no title line was found.
+The bytes are decoded and normalised, HTML left in a text export is turned into text, then the
+lines are read by zones (newsetl.parse.head): the body is found first as the run of prose
+lines, every head and tail line is classified by features and the lexicons
+(newsetl.parse.classify, newsetl/parse/lexicon/*.toml), and each field is picked from the
+classified lines with the line and rule behind it (`Article.why`; newsetl.parse.pick). The
+coarse shape of the head is kept in `Article.layout` (header, page, wire, title_date,
+date_title, title, none).
 
 The parser only describes what it finds; deciding whether an article is good enough (no title,
 empty body, no date) is the data-quality layer's job. A field it is not sure of stays None. It
@@ -115,6 +109,9 @@ def _parse(key: str, doc_id: str, sha: str, raw: bytes) -> Article | Rejection:
         content_sha256=sha,
         mixed_script_tokens=mixed_script_tokens(text),
         mojibake_repaired=decoded.mojibake_repaired,
+        why=layout.why,
+        frame_lines=sum(1 for row in layout.lines if row[1] != "body"),
+        unknown_lines=sum(1 for row in layout.lines if row[2] == "unknown"),
     )
 
 

@@ -46,9 +46,12 @@ _DATELINE_START = re.compile(rf"{_PLACE}[.,]")
 
 
 DATELINE_FORMS: dict[str, re.Pattern[str]] = {
-    "sputnik": re.compile(rf"{_PLACE}, *{_DATELINE_DATE}{_DASH}{_AGENCY}(?:, *[^.,]{{1,60}})?\. +"),
+    "sputnik": re.compile(
+        rf"{_PLACE}, *{_DATELINE_DATE}{_DASH}{_AGENCY}(?:, *(?P<corr>[^.,]{{1,60}}))?\. +"
+    ),
     "wire": re.compile(
-        rf"{_PLACE}[.,] *(?:{_DATELINE_DATE} *[.,]? *)?{_AGENCY}(?: */[^/]{{1,60}}/)?{_DASH}"
+        rf"{_PLACE}[.,] *(?:{_DATELINE_DATE} *[.,]? *)?{_AGENCY}"
+        rf"(?: */(?P<corr>[^/]{{1,60}})/)?{_DASH}"
     ),
     "dated": re.compile(rf"{_PLACE}[.,] *{_DATELINE_DATE} *[.,]?{_DASH}"),
 }
@@ -103,11 +106,13 @@ def _read_dateline(out: _Layout) -> None:
             continue  # "Word. 5 things -" is not a dateline
         has_year, dateline_date = dated
         out.dateline_place = m["place"]
+        out.correspondent = (groups.get("corr") or "").strip() or None
         out.agency = agency
         out.dateline_date = dateline_date
         if has_year and dateline_date is not None and out.published_date is None:
             out.published_date = dateline_date
             out.date_source = "dateline"
+            out.why["published_date"] = (None, "year written in the agency dateline")
         if out.layout != "page":
             out.layout = "wire"
         if rest:

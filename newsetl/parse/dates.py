@@ -18,6 +18,8 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import NamedTuple
 
+from newsetl.parse.lexicon import labels, month_words
+
 KAZAKH_MONTHS: tuple[str, ...] = (
     "қаңтар",
     "ақпан",
@@ -68,6 +70,15 @@ RUSSIAN_MONTHS: dict[str, int] = {
 # Kazakh suffixes are at most a few letters (-да, -дың, -дағы, -ында, -ының).
 _MAX_KAZAKH_SUFFIX = 6
 _KAZAKH_LETTERS = re.compile("[а-яёәғқңөұүһі]*")
+# Abbreviated Kazakh months (қаң., там.) and Latin-script month names, from the lexicon.
+_EXTRA_MONTHS: dict[str, int] = month_words()
+_LATIN_STEMS: tuple[tuple[str, int], ...] = tuple(
+    sorted(
+        ((w, n) for w, n in _EXTRA_MONTHS.items() if w.isascii() or not re.search("[а-я]", w)),
+        key=lambda item: -len(item[0]),
+    )
+)
+_LATIN_SUFFIX = re.compile("[a-zäáğǵıñńöóşūüúý]")
 
 # Kazakhstan has had one time zone, UTC+5, since 1 March 2024 (00:00 local). Before that the
 # east (Astana, Almaty) kept UTC+6 and the west UTC+5, so a time written without an offset
@@ -94,6 +105,7 @@ PUBLISHED_LABELS: tuple[str, ...] = (
     "күні",
     "published",
     "date",
+    *(e.text.casefold() for e in labels()["published"]),
 )
 UPDATED_LABELS: tuple[str, ...] = (
     "дата обновления",
@@ -104,6 +116,7 @@ UPDATED_LABELS: tuple[str, ...] = (
     "жаңартылған",
     "жаңартылған уақыты",
     "updated",
+    *(e.text.casefold() for e in labels()["updated"]),
 )
 WEEKDAYS: tuple[str, ...] = (
     "понедельник",
@@ -127,6 +140,13 @@ WEEKDAYS: tuple[str, ...] = (
     "жұма",
     "сенбі",
     "жексенбі",
+    "дс",
+    "сс",
+    "ср",
+    "бс",
+    "жм",
+    "сн",
+    "жс",
 )
 
 
@@ -135,12 +155,16 @@ def _one_of(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
-_YEAR_WORD = r"(?:\s*(?:г\.|г|года|год|ж\.|ж|жылы|жылғы|жылдың|жыл))?"
-_MONTH_WORD = r"(?P<word>[^\W\d_]{3,16})\.?"  # a month with a Kazakh suffix: at most 16 letters
+_YEAR_WORD = (
+    r"(?:\s*(?:г\.|г|года|год|ж\.|ж|жылы|жылғы|жылдың|жыл"
+    r"|jylg'y|jylǵy|jylğy|jyly|jyldyn'|jyldyń|jyldyñ|j\.))?"
+)
+_MONTH_WORD = r"(?P<word>[^\W\d_][\w']{2,16})\.?"  # a month with a suffix: ≤ 16 letters
 # The date itself; each form names its parts day, month (a number) or word (a month name), year.
 DATE_FORMS: dict[str, str] = {
     "iso": r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})",  # 2026-03-05
     "numeric": r"(?P<day>\d{1,2})[./-](?P<month>\d{1,2})[./-](?P<year>\d{4})" + _YEAR_WORD,
+    "numeric_short": r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{2})(?!\d)",  # 05.03.24
     "year_first": r"(?P<year>\d{4})[./](?P<month>\d{1,2})[./](?P<day>\d{1,2})",  # 2026.03.05
     "day_month_year": (  # 5 марта 2026 г., 26 Наурыз, 2024, 26-наурыз 2024 ж.
         r"(?P<day>\d{1,2})(?:-|\s+)" + _MONTH_WORD + r",?\s+(?P<year>\d{4})" + _YEAR_WORD
@@ -162,7 +186,10 @@ _OFFSET = (
     r"|[+−-]\d{2}:?\d{2}|UTC|GMT)\s*\)?)?"
 )
 _SEPARATOR = r"(?:T|\s*[,|•·/–—-]?\s*)"
-_UPDATED_TAIL = rf"(?:\s*[(|,;/•·]?\s*(?:{_one_of(UPDATED_LABELS)})\b.*)?"
+_UPDATED_TAIL = (
+    rf"(?:,?\s*(?:{_one_of(WEEKDAYS)})\.?)?"  # 2021 жылғы 14 мамыр, жұма
+    rf"(?:\s*[(|,;/•·]?\s*(?:{_one_of(UPDATED_LABELS)})\b.*)?"
+)
 _TIME_BEFORE = _CLOCK.format(p="before_") + r"\s*[,|•·/–—-]?\s*"
 _TIME_AFTER = _CLOCK.format(p="") + _SECONDS + _OFFSET
 
@@ -174,7 +201,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
     for name, form in DATE_FORMS.items()
 }
 _FROM_YEAR = (_FORMS["iso"], _FORMS["year_first"], _FORMS["year_day_month"])
-_FROM_DAY = (_FORMS["numeric"], _FORMS["day_month_year"])
+_FROM_DAY = (_FORMS["numeric"], _FORMS["day_month_year"], _FORMS["numeric_short"])
 _FROM_MONTH = (_FORMS["month_day_year"],)
 _DAY_MONTH = re.compile(r"(\d{1,2})(?:-|\s+)([^\W\d_]+)\.?")
 _HAS_DIGIT = re.compile(r"\d")
@@ -193,13 +220,17 @@ class FoundDate(NamedTuple):
 def month_from_word(word: str) -> int | None:
     """Month number for a Kazakh (any suffix) or Russian (any case, abbreviated) month word."""
     lower = word.lower().rstrip(".")
-    number = RUSSIAN_MONTHS.get(lower)
+    number = RUSSIAN_MONTHS.get(lower) or _EXTRA_MONTHS.get(lower)
     if number is not None:
         return number
     for number, stem in enumerate(KAZAKH_MONTHS, start=1):
         if lower.startswith(stem):
             suffix = lower[len(stem) :]
             if len(suffix) <= _MAX_KAZAKH_SUFFIX and _KAZAKH_LETTERS.fullmatch(suffix):
+                return number
+    if lower.isascii() or _LATIN_SUFFIX.search(lower):
+        for stem, number in _LATIN_STEMS:
+            if lower.startswith(stem) and len(lower) - len(stem) <= _MAX_KAZAKH_SUFFIX:
                 return number
     return None
 
@@ -247,7 +278,8 @@ def _found(before: re.Match[str] | None, m: re.Match[str]) -> FoundDate | None:
     month = month_from_word(word) if word else int(m["month"])
     if month is None:
         return None
-    found = make_date(int(m["year"]), month, int(m["day"]))
+    year = int(m["year"])
+    found = make_date(year + 2000 if len(m["year"]) == 2 else year, month, int(m["day"]))
     if found is None:
         return None
     clock = None

@@ -70,6 +70,15 @@ _TO_CYRILLIC_2018 = str.maketrans(
      "ú": "ү", "ý": "у"}
 )  # fmt: skip
 
+# The 2017 alphabet writes ә ғ ң ө ү у и ш ч as a letter and an apostrophe, і as i, ы as y,
+# ұ as u.
+_APOSTROPHE_LETTER = re.compile(r"[aognuyisc]'", re.IGNORECASE)
+_APOSTROPHE_2017 = (
+    ("a'", "ә"), ("g'", "ғ"), ("n'", "ң"), ("o'", "ө"), ("u'", "ү"), ("y'", "у"), ("i'", "и"),
+    ("s'", "ш"), ("c'", "ч"),
+)  # fmt: skip
+_TO_CYRILLIC_2017 = str.maketrans({**_TO_CYRILLIC_COMMON, "i": "і", "u": "ұ"})
+
 _lock = threading.Lock()
 _instance: LanguageDetector | None = None
 
@@ -105,7 +114,9 @@ def detect_language(text: str, limit: int = PREFIX_CHARS) -> tuple[str | None, f
         return None, 0.0
     language, confidence = _lingua(prefix)
     # Kazakh in Latin letters reads as English (or nothing) to lingua; only then look closer.
-    if language in (None, "en") and _ANY_KAZAKH_LATIN.search(prefix):
+    if language in (None, "en") and (
+        _ANY_KAZAKH_LATIN.search(prefix) or _APOSTROPHE_LETTER.search(prefix)
+    ):
         cyrillic = kazakh_latin_to_cyrillic(prefix)
         if cyrillic is not None and (found := _lingua(cyrillic))[0] == "kk":
             return found
@@ -128,7 +139,13 @@ def kazakh_latin_to_cyrillic(text: str) -> str | None:
     latin = len(_LATIN_LETTER.findall(text))
     if latin <= len(_CYRILLIC_LETTER.findall(text)):
         return None
-    lower = text.replace("İ", "i").lower()
+    lower = text.replace("İ", "i").lower().replace("’", "'")
+    apostrophes = len(_APOSTROPHE_LETTER.findall(lower))
+    if apostrophes >= MIN_KAZAKH_LATIN_LETTERS and apostrophes >= MIN_KAZAKH_LATIN_SHARE * latin:
+        # The 2017 alphabet: a digraph with an apostrophe for each Kazakh letter (a' = ә).
+        for digraph, letter in _APOSTROPHE_2017:
+            lower = lower.replace(digraph, letter)
+        return lower.translate(_TO_CYRILLIC_2017)
     marks_2021 = sum(map(lower.count, KAZAKH_LATIN_2021))
     marks_2018 = sum(map(lower.count, KAZAKH_LATIN_2018))
     marks = max(marks_2021, marks_2018) + lower.count("ı") + len(_Q.findall(lower))

@@ -38,3 +38,10 @@ class _Layout:
     dateline_place: str | None = None
     dateline_date: date | None = None
     agency: str | None = None
+    correspondent: str | None = None
+    # field -> (line number, rule): where each field came from (see newsetl.parse.explain)
+    why: dict[str, tuple[int | None, str]] = field(default_factory=dict)
+    # (line number, zone, class, text, rule) for every non-empty line, in order
+    lines: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    # body line number -> (class, rule) of a line left out of the paragraphs
+    dropped: dict[int, tuple[str, str]] = field(default_factory=dict)

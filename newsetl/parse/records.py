@@ -22,7 +22,7 @@ class Article:
     published_date: date | None = None
     # The moment of publication, timezone-aware; None without a time (see dates.published_at).
     published_at: datetime | None = None
-    # header | byline | above_title | below_title | dateline | none
+    # header | byline | above_title | below_title | footer | dateline | none
     date_source: str = "none"
     # header | title | title_date | date_title | page | wire | none (see parse.py)
     layout: str = "none"
@@ -43,6 +43,11 @@ class Article:
     content_sha256: str = ""
     mixed_script_tokens: list[str] = field(default_factory=list)
     mojibake_repaired: bool = False
+    # field -> (line number, rule or lexicon entry that decided it); see newsetl.parse.explain
+    why: dict[str, tuple[int | None, str]] = field(default_factory=dict)
+    # head and tail lines, and how many of them no class read (layout drift watches the share)
+    frame_lines: int = 0
+    unknown_lines: int = 0
 
 
 @dataclass(slots=True)

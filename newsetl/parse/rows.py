@@ -55,6 +55,8 @@ CHECK_SCHEMA: dict[str, pl.DataType] = {
     "content_sha256": pl.String(),
     "source_encoding": pl.String(),
     "parser_reasons": pl.List(pl.String()),
+    "frame_lines": pl.Int64(),
+    "unknown_lines": pl.Int64(),
 }
 
 # The columns GX validates (the suites in expectations/ name them): the checks plus
@@ -105,6 +107,8 @@ def _check_row(result: ParseResult) -> tuple:
             result.content_sha256,
             result.source_encoding,
             list(result.reasons),
+            0,
+            0,
         )
     title = result.title
     return (
@@ -122,6 +126,8 @@ def _check_row(result: ParseResult) -> tuple:
         result.content_sha256,
         result.source_encoding,
         [],
+        result.frame_lines,
+        result.unknown_lines,
     )
 
 

@@ -1,6 +1,8 @@
 """Layout drift: when an outlet changes its page template, fields quietly go empty. Per source
 prefix (a key's first folder), the share of a batch's articles with a publication date, and with a
-title under 400 characters, against that prefix's articles loaded in the last 7 days. Plain
+title under 400 characters, against that prefix's articles loaded in the last 7 days; and the
+share of the batch's head and tail lines that no line class of the parser read (`unknown`), which
+rises when an outlet starts printing labels the lexicons do not know. Plain
 functions: the warehouse gives the baseline (sql/quality/drift_baseline.sql), GX decides whether a
 drop is a failure (expectations/drift.json)."""
 
@@ -9,6 +11,8 @@ from __future__ import annotations
 import polars as pl
 
 TITLE_LIMIT = 400
+# Per-article counts from the parser (newsetl.parse.records.Article); absent columns count 0.
+UNKNOWN_COLUMNS = ("frame_lines", "unknown_lines")
 BASELINE_DAYS = 7
 
 BASELINE_SCHEMA = {
@@ -29,6 +33,7 @@ DRIFT_SCHEMA = {
     "baseline_short_title_share": pl.Float64(),
     "dated_share_drop": pl.Float64(),  # percentage points; NULL without a baseline
     "short_title_share_drop": pl.Float64(),
+    "unknown_line_share": pl.Float64(),  # NULL when the prefix's articles had no head/tail lines
 }
 
 
@@ -47,13 +52,21 @@ def drift_frame(checks: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
     left out; `baseline`: BASELINE_SCHEMA rows of the last days."""
     if checks.is_empty():
         return pl.DataFrame(schema=DRIFT_SCHEMA)
+    missing = [pl.lit(0, pl.Int64).alias(c) for c in UNKNOWN_COLUMNS if c not in checks.columns]
     now = (
-        checks.with_columns(prefix=prefix_expr())
+        checks.with_columns(*missing, prefix=prefix_expr())
         .group_by("prefix")
         .agg(
             articles=pl.len().cast(pl.Int64),
             dated_share=pl.col("published_date").is_not_null().mean(),
             short_title_share=(pl.col("title_length") < TITLE_LIMIT).fill_null(False).mean(),
+            frame_lines=pl.col("frame_lines").fill_null(0).sum(),
+            unknown_lines=pl.col("unknown_lines").fill_null(0).sum(),
+        )
+        .with_columns(
+            unknown_line_share=pl.when(pl.col("frame_lines") > 0).then(
+                pl.col("unknown_lines") / pl.col("frame_lines")
+            )
         )
     )
     before = baseline.select(

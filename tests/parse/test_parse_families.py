@@ -589,13 +589,20 @@ def test_no_author_line_leaves_author_empty() -> None:
     [
         "Автор книги рассказал о своем детстве в Семее и о первых публикациях.",
         "Авторы: " + " ".join(["участники"] * 20),
-        "Автор фото: Иван Петров",
     ],
 )
 def test_sentences_starting_with_the_word_are_not_author_lines(paragraph: str) -> None:
     article = _article("\n".join(["Бюджет утвержден", paragraph, *PARAGRAPHS_RU]))
     assert article.author is None
     assert article.paragraphs[0] == paragraph
+
+
+def test_photo_author_label_is_a_photo_credit_not_an_author() -> None:
+    # Issue 20 (outlet zoo, negatives.json): `Автор фото:` credits a photo; it used to stay a
+    # paragraph, it is now the photo credit and leaves the body.
+    article = _article("\n".join(["Бюджет утвержден", "Автор фото: Иван Петров", *PARAGRAPHS_RU]))
+    assert (article.author, article.photo_credit) == (None, "Иван Петров")
+    assert article.paragraphs == PARAGRAPHS_RU
 
 
 def test_author_line_in_the_middle_of_the_body_stays_a_paragraph() -> None:
