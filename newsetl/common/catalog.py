@@ -36,6 +36,21 @@ def redact(text: str) -> str:
     return _URI_PASSWORD.sub(r"\1***@", _PASSWORD.sub(r"\1***", text))
 
 
+PASSWORD_ADVICE = (
+    "a PostgreSQL password does not belong in --db / NEWSETL_DB (Prefect would store it with "
+    "the run's parameters): leave it out and put it in PGPASSWORD, ~/.pgpass or a "
+    "pg_service.conf entry named by PGSERVICE, where libpq finds it"
+)
+
+
+def refuse_password(db: str) -> None:
+    """Raise WarehouseConfigError when a catalog's text carries a password (`password=` or a
+    URI's user:password@): the text travels as a flow parameter, into Prefect's database."""
+    text = str(db).strip()
+    if text.startswith(POSTGRES_PREFIX) and redact(text) != text:
+        raise WarehouseConfigError(PASSWORD_ADVICE)
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Where the lake's catalog is and where its data files go."""
@@ -53,6 +68,7 @@ class Catalog:
                 raise WarehouseConfigError(
                     "--db postgres: needs a conninfo, e.g. postgres:dbname=news"
                 )
+            refuse_password(text)
             return cls("postgres", conninfo, data_path)
         path = Path(text)
         if path.suffix == ".duckdb":

@@ -37,6 +37,13 @@ ALIAS = "news"
 
 INTERNAL = "newsetl_internal"
 
+# A DuckLake transaction pins its snapshot at its first read but reads the catalog's rows as it
+# needs them. The SQLite scanner otherwise reads each catalog table through a fresh SQLite
+# connection, that is the newest commit: after a run or a maintenance, a transaction that
+# started earlier would read a mix of states, or empty tables. Through one connection every
+# catalog read of a transaction sees one SQLite (WAL) snapshot. Set before ATTACH.
+SQLITE_ONE_CONNECTION = "SET GLOBAL sqlite_disable_multithreaded_scans = true"
+
 
 def create_sqlite_catalog(path: Path) -> None:
     """An empty SQLite catalog in WAL mode (persistent in the file): readers then never block
@@ -108,6 +115,8 @@ def connect(
     try:
         for name in ("ducklake", "sqlite_scanner" if catalog.is_file else "postgres_scanner"):
             load_extension(con, name)
+        if catalog.is_file:
+            con.execute(SQLITE_ONE_CONNECTION)
         if memory_limit:
             con.execute("SET memory_limit = ?", [memory_limit])
         spill = catalog.local_dir / ".duckdb_spill"
