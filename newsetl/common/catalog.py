@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 POSTGRES_PREFIX = "postgres:"
+FULL_BELOW_BYTES = 256 * 1024  # less free space than this on a catalog's disk counts as full
 
 
 class WarehouseError(RuntimeError):
@@ -147,6 +148,23 @@ class Catalog:
             ) from None
         os.close(handle)
         os.unlink(probe)
+
+    def full_disk(self) -> Path | None:
+        """The mount point of the disk holding a file catalog when that disk has no room left
+        (SQLite in WAL mode must write beside the catalog even to read it), else None."""
+        if not self.is_file:
+            return None
+        folder = self.path.parent.resolve()
+        try:
+            stats = os.statvfs(folder)
+        except OSError:
+            return None
+        free = stats.f_bfree if os.geteuid() == 0 else stats.f_bavail
+        if free * stats.f_frsize >= FULL_BELOW_BYTES:
+            return None
+        while not os.path.ismount(folder) and folder != folder.parent:
+            folder = folder.parent
+        return folder
 
     def attach_uri(self) -> str:
         return f"ducklake:{self.kind}:{self.target}"

@@ -18,6 +18,8 @@ newsetl.lake.lock, light enough for the command line's first checks; they are im
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 from pathlib import Path
 
@@ -64,7 +66,6 @@ def s3_secret(con: duckdb.DuckDBPyConnection, endpoint_url: str | None) -> None:
 
 def s3_secret_sql(endpoint_url: str | None) -> str:
     """The CREATE SECRET statement behind `s3_secret`."""
-    import os
     from urllib.parse import urlparse
 
     import boto3
@@ -147,6 +148,12 @@ def connect(
         try:
             con.execute(f"ATTACH {quote(catalog.attach_uri())} AS {ALIAS}{suffix}")
         except duckdb.Error as exc:
+            full = catalog.full_disk()
+            if full is not None:
+                raise WarehouseError(
+                    f"cannot open {catalog.describe()}: the disk holding it ({full}) is full "
+                    f"({os.strerror(errno.ENOSPC)}); free some space there, then try again"
+                ) from None
             raise WarehouseError(
                 f"cannot open {catalog.describe()}: {redact(_first_line(exc))}"
             ) from None
