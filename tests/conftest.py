@@ -30,6 +30,7 @@ E2E_DIR = ROOT / "tests" / "e2e"
 # Fixtures that start a server (moto, Prefect, PostgreSQL) or run the pipeline on one.
 SERVER_FIXTURES = frozenset(
     {"moto", "s3", "bucket", "prefect_api", "run_flow", "cli", "postgres", "deployed", "newsetl"}
+    | {"postgres_password"}
 )
 
 
@@ -150,5 +151,16 @@ def postgres():
     from tests.pg import Postgres
 
     server = Postgres().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_password():
+    """A real PostgreSQL server that asks for a password (SCRAM), unique to this test process and
+    recognisable in any file: `.password`. Its `conninfo()` leaves the password out."""
+    from tests.pg import Postgres
+
+    server = Postgres(password=f"FAKEpgpass{uuid.uuid4().hex}").start()
     yield server
     server.stop()

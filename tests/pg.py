@@ -1,6 +1,7 @@
 """A real PostgreSQL server for the shared-catalog tests: the `initdb`, `pg_ctl` and `postgres`
 binaries on PATH, a throwaway data folder, listening on 127.0.0.1 only. initdb refuses to run as
-root, so as root the server runs as an unprivileged user created for it."""
+root, so as root the server runs as an unprivileged user created for it. With a `password` the
+server asks for it (SCRAM) and `conninfo()` leaves it out, as newsetl's --db must."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def _as_server_user() -> list[str]:
 
 
 class Postgres:
-    def __init__(self) -> None:
+    def __init__(self, password: str | None = None) -> None:
+        self.password = password
         # Its own folder, readable by the server's user (pytest's temp folders are private).
         self.root = Path(tempfile.mkdtemp(prefix="newsetl-pg-"))
         self.root.chmod(0o755)
@@ -50,22 +52,22 @@ class Postgres:
         if self.prefix:
             shutil.chown(self.root, PG_USER)
             shutil.chown(self.data, PG_USER)
-        subprocess.run(
-            [
-                *self.prefix,
-                "initdb",
-                "-D",
-                str(self.data),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-locale",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        auth = ["--auth=trust"]
+        if self.password is not None:
+            pwfile = self.root / "pwfile"
+            pwfile.write_text(self.password + "\n", encoding="utf-8")
+            if self.prefix:
+                shutil.chown(pwfile, PG_USER)
+            auth = ["--auth=scram-sha-256", f"--pwfile={pwfile}"]
+        try:
+            subprocess.run(
+                [*self.prefix, "initdb", "-D", str(self.data), "-U", "postgres", *auth,
+                 "-E", "UTF8", "--no-locale"],
+                check=True,
+                capture_output=True,
+            )  # fmt: skip
+        finally:
+            (self.root / "pwfile").unlink(missing_ok=True)
         options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c max_connections=200"
         subprocess.run(
             [
@@ -103,7 +105,10 @@ class Postgres:
         con = duckdb.connect()
         try:
             con.execute(f"LOAD '{extension_path('postgres_scanner')}'")
-            con.execute(f"ATTACH '{self.conninfo()}' AS pg (TYPE postgres)")
+            admin = self.conninfo()
+            if self.password is not None:
+                admin += f" password={self.password}"
+            con.execute(f"ATTACH '{admin}' AS pg (TYPE postgres)")
             con.execute(
                 f"CALL postgres_execute('pg', 'CREATE DATABASE {name}', use_transaction => false)"
             )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from newsetl.common.catalog import Catalog, WarehouseError
 from newsetl.common.sqlfiles import ALIAS, quote
-from newsetl.lake.connection import s3_secret_sql, wants_s3
+from newsetl.lake.connection import SQLITE_ONE_CONNECTION, s3_secret_sql, wants_s3
 from newsetl.lake.extensions import extension_path
 
 
@@ -28,6 +28,8 @@ def init_script(catalog: Catalog, endpoint_url: str | None = None) -> str:
         raise WarehouseError(f"warehouse not found: {catalog.describe()}")
     scanner = "sqlite_scanner" if catalog.is_file else "postgres_scanner"
     lines = [f"LOAD {quote(str(extension_path(name)))};" for name in ("ducklake", scanner, "fts")]
+    if catalog.is_file:
+        lines.append(SQLITE_ONE_CONNECTION + ";")
     if wants_s3(catalog):
         lines.append(f"LOAD {quote(str(extension_path('httpfs')))};")
         lines.append(s3_secret_sql(endpoint_url) + ";")

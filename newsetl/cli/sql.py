@@ -8,7 +8,7 @@ import typer
 
 from newsetl.cli.display import relation_table
 from newsetl.cli.options import settings_options
-from newsetl.cli.reader import reading
+from newsetl.cli.reader import reading, unreadable
 from newsetl.cli.terminal import (
     EXIT_USAGE,
     console,
@@ -45,11 +45,16 @@ def sql_command(
             raise fail(str(exc)) from None
     import duckdb
 
+    from newsetl.lake.migrations import unfinished
+
     with reading(settings) as con:
         try:
             relation = con.sql(command)
         except duckdb.Error as exc:
-            raise fail(f"query failed: {str(exc).strip().splitlines()[0]}") from None
+            problem = f"query failed: {str(exc).strip().splitlines()[0]}"
+            if isinstance(exc, duckdb.CatalogException) and unfinished(con):
+                problem = unreadable(settings, problem)  # a first run is creating the lake
+            raise fail(problem) from None
         if relation is None:
             return
         frame = relation.pl()

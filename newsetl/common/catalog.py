@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 POSTGRES_PREFIX = "postgres:"
+FULL_BELOW_BYTES = 256 * 1024  # less free space than this on a catalog's disk counts as full
 
 
 class WarehouseError(RuntimeError):
@@ -36,6 +37,21 @@ def redact(text: str) -> str:
     return _URI_PASSWORD.sub(r"\1***@", _PASSWORD.sub(r"\1***", text))
 
 
+PASSWORD_ADVICE = (
+    "a PostgreSQL password does not belong in --db / NEWSETL_DB (Prefect would store it with "
+    "the run's parameters): leave it out and put it in PGPASSWORD, ~/.pgpass or a "
+    "pg_service.conf entry named by PGSERVICE, where libpq finds it"
+)
+
+
+def refuse_password(db: str) -> None:
+    """Raise WarehouseConfigError when a catalog's text carries a password (`password=` or a
+    URI's user:password@): the text travels as a flow parameter, into Prefect's database."""
+    text = str(db).strip()
+    if text.startswith(POSTGRES_PREFIX) and redact(text) != text:
+        raise WarehouseConfigError(PASSWORD_ADVICE)
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Where the lake's catalog is and where its data files go."""
@@ -53,6 +69,7 @@ class Catalog:
                 raise WarehouseConfigError(
                     "--db postgres: needs a conninfo, e.g. postgres:dbname=news"
                 )
+            refuse_password(text)
             return cls("postgres", conninfo, data_path)
         path = Path(text)
         if path.suffix == ".duckdb":
@@ -131,6 +148,23 @@ class Catalog:
             ) from None
         os.close(handle)
         os.unlink(probe)
+
+    def full_disk(self) -> Path | None:
+        """The mount point of the disk holding a file catalog when that disk has no room left
+        (SQLite in WAL mode must write beside the catalog even to read it), else None."""
+        if not self.is_file:
+            return None
+        folder = self.path.parent.resolve()
+        try:
+            stats = os.statvfs(folder)
+        except OSError:
+            return None
+        free = stats.f_bfree if os.geteuid() == 0 else stats.f_bavail
+        if free * stats.f_frsize >= FULL_BELOW_BYTES:
+            return None
+        while not os.path.ismount(folder) and folder != folder.parent:
+            folder = folder.parent
+        return folder
 
     def attach_uri(self) -> str:
         return f"ducklake:{self.kind}:{self.target}"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +23,10 @@ NOT_A_FLOW_PARAMETER = {"flow": False}
 class Settings(BaseSettings):
     """Everything a run needs. Credentials are absent on purpose: boto3's chain supplies them."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSETL_", extra="ignore")
+    # An error never repeats the value it rejects: a --db may hold a password it refuses.
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSETL_", extra="ignore", hide_input_in_errors=True
+    )
 
     source: str = Field(
         "data/sample", description="s3://BUCKET/PREFIX/ or a local directory of article files."
@@ -122,7 +126,14 @@ class Settings(BaseSettings):
     @field_validator("db", mode="before")
     @classmethod
     def _db_text(cls, value: object) -> str:
-        return str(value).strip()
+        from newsetl.common.catalog import WarehouseConfigError, refuse_password
+
+        text = str(value).strip()
+        try:
+            refuse_password(text)
+        except WarehouseConfigError as exc:  # said without pydantic's "Value error, "
+            raise PydanticCustomError("password_in_db", str(exc)) from None
+        return text
 
     @property
     def catalog(self):

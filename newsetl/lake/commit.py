@@ -15,6 +15,7 @@ import polars as pl
 from newsetl.common import checkpoints
 from newsetl.common.catalog import WarehouseError
 from newsetl.common.sqlfiles import ALIAS, quote, run_script
+from newsetl.lake.lock import sqlite_locked_message
 
 COMMIT_ATTEMPTS = 8
 
@@ -26,10 +27,35 @@ def is_conflict(exc: BaseException) -> bool:
     return "conflict" in text or "database is locked" in text or "already exists" in text
 
 
-def retry_or_raise(exc: BaseException, attempt: int) -> None:
+def retry_or_raise(
+    exc: BaseException, attempt: int, con: duckdb.DuckDBPyConnection | None = None
+) -> None:
+    """Wait before the next attempt, or raise: `exc` when it cannot pass by itself or the last
+    attempt failed; a SQLite catalog still locked by another process's write transaction (not a
+    newsetl run: those wait for the writer lock) is named, as DuckDB's first line does not."""
     if not is_conflict(exc) or attempt == COMMIT_ATTEMPTS - 1:
+        catalog = sqlite_catalog(con) if con is not None else None
+        if catalog is not None and "database is locked" in str(exc):
+            raise WarehouseError(
+                f"nothing was committed after {COMMIT_ATTEMPTS} tries: "
+                + sqlite_locked_message(catalog)
+            ) from exc
         raise exc
     time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+
+
+def sqlite_catalog(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The lake's SQLite catalog file, for a lake on one."""
+    try:
+        row = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = ?", [ALIAS]
+        ).fetchone()
+    except duckdb.Error:
+        return None
+    prefix = "sqlite:"
+    if row is None or not str(row[0] or "").startswith(prefix):
+        return None
+    return Path(str(row[0]).removeprefix(prefix))
 
 
 def read_state(con: duckdb.DuckDBPyConnection, source: str | None) -> pl.DataFrame:
@@ -135,7 +161,7 @@ def apply_run(
             expected = _apply_once(con, run_row, loaded, run_id, postings)
             break
         except duckdb.Error as exc:
-            retry_or_raise(exc, attempt)
+            retry_or_raise(exc, attempt, con)
     actual = int(
         con.execute(f"SELECT id FROM ducklake_last_committed_snapshot('{ALIAS}')").fetchone()[0]
     )
@@ -150,7 +176,7 @@ def apply_run(
                     )
                 break
             except duckdb.Error as exc:
-                retry_or_raise(exc, attempt)
+                retry_or_raise(exc, attempt, con)
     return actual
 
 

@@ -18,6 +18,8 @@ newsetl.lake.lock, light enough for the command line's first checks; they are im
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 from pathlib import Path
 
@@ -36,6 +38,13 @@ ALIAS = "news"
 
 
 INTERNAL = "newsetl_internal"
+
+# A DuckLake transaction pins its snapshot at its first read but reads the catalog's rows as it
+# needs them. The SQLite scanner otherwise reads each catalog table through a fresh SQLite
+# connection, that is the newest commit: after a run or a maintenance, a transaction that
+# started earlier would read a mix of states, or empty tables. Through one connection every
+# catalog read of a transaction sees one SQLite (WAL) snapshot. Set before ATTACH.
+SQLITE_ONE_CONNECTION = "SET GLOBAL sqlite_disable_multithreaded_scans = true"
 
 
 def create_sqlite_catalog(path: Path) -> None:
@@ -57,7 +66,6 @@ def s3_secret(con: duckdb.DuckDBPyConnection, endpoint_url: str | None) -> None:
 
 def s3_secret_sql(endpoint_url: str | None) -> str:
     """The CREATE SECRET statement behind `s3_secret`."""
-    import os
     from urllib.parse import urlparse
 
     import boto3
@@ -108,6 +116,8 @@ def connect(
     try:
         for name in ("ducklake", "sqlite_scanner" if catalog.is_file else "postgres_scanner"):
             load_extension(con, name)
+        if catalog.is_file:
+            con.execute(SQLITE_ONE_CONNECTION)
         if memory_limit:
             con.execute("SET memory_limit = ?", [memory_limit])
         spill = catalog.local_dir / ".duckdb_spill"
@@ -138,6 +148,12 @@ def connect(
         try:
             con.execute(f"ATTACH {quote(catalog.attach_uri())} AS {ALIAS}{suffix}")
         except duckdb.Error as exc:
+            full = catalog.full_disk()
+            if full is not None:
+                raise WarehouseError(
+                    f"cannot open {catalog.describe()}: the disk holding it ({full}) is full "
+                    f"({os.strerror(errno.ENOSPC)}); free some space there, then try again"
+                ) from None
             raise WarehouseError(
                 f"cannot open {catalog.describe()}: {redact(_first_line(exc))}"
             ) from None

@@ -139,9 +139,12 @@ def _write_holder(lock: Path, catalog: Catalog, scope: str) -> None:
     )
     target = holder_path(lock)
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    with suppress(OSError):  # the record helps people; the lock itself does not need it
+    try:  # the record helps people; the lock itself does not need it
         temporary.write_text(json.dumps(record.as_dict()), encoding="utf-8")
         os.replace(temporary, target)
+    except OSError:  # a full disk, say: no half-written record is left behind
+        with suppress(OSError):
+            temporary.unlink()
 
 
 def _remove_holder(lock: Path) -> None:
@@ -214,3 +217,62 @@ def writers(catalog: Catalog) -> list[Holder | None]:
         if held and holder is not None and holder.catalog == name:
             found.append(holder)
     return found
+
+
+# Where SQLite takes the lock of a write transaction: in WAL mode the WRITE byte of the `-shm`
+# file, in rollback-journal mode the RESERVED and PENDING bytes of the database file.
+_SQLITE_WRITE_BYTES = {"-shm": (120, 120), "": (0x40000000, 0x40000001)}
+
+
+def sqlite_writers(path: Path) -> list[int]:
+    """PIDs of other processes holding a SQLite write transaction on the file at `path`: the
+    POSIX locks in /proc/locks (Linux) on its WRITE or RESERVED bytes. Empty where unknown."""
+    files = {}
+    for suffix, span in _SQLITE_WRITE_BYTES.items():
+        with suppress(OSError):
+            info = os.stat(f"{path}{suffix}")
+            files[(os.major(info.st_dev), os.minor(info.st_dev), info.st_ino)] = span
+    try:
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 8 or fields[1] != "POSIX" or fields[3] != "WRITE":
+            continue  # "N: POSIX ADVISORY WRITE pid maj:min:inode start end"
+        try:
+            pid = int(fields[4])
+            major, minor, inode = fields[5].split(":")
+            key = (int(major, 16), int(minor, 16), int(inode))
+            start, end = int(fields[6]), (1 << 63 if fields[7] == "EOF" else int(fields[7]))
+        except ValueError:
+            continue
+        span = files.get(key)
+        if span and pid != os.getpid() and start <= span[1] and span[0] <= end:
+            found.append(pid)
+    return sorted(set(found))
+
+
+def sqlite_locked_message(path: Path) -> str:
+    """Why a commit to a SQLite catalog found it locked: another process's write transaction,
+    named when it can be found."""
+    pids = sqlite_writers(path)
+    if pids:
+        who = "; ".join(f"PID {pid} ({_process_command(pid)})" for pid in pids)
+    else:
+        who = "a process this machine cannot name (another host on a shared folder?)"
+    return (
+        f"the SQLite catalog {path} is locked by another process holding a write transaction "
+        f"on it, outside newsetl's writer lock: {who}; end that transaction, then run again"
+    )
+
+
+def _process_command(pid: int) -> str:
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return "gone"
+    words = [Path(words[0]).name, *words[1:]] if words and words[0] else words
+    text = " ".join(redact(shlex.join([w for w in words if w])).split())
+    return text if len(text) <= MAX_COMMAND_CHARS else text[: MAX_COMMAND_CHARS - 1] + "…"

@@ -23,7 +23,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
                 run_script(con, "schema_migrations.sql")
             break
         except duckdb.Error as exc:
-            retry_or_raise(exc, attempt)
+            retry_or_raise(exc, attempt, con)
     done: list[str] = []
     for path in sorted((sqlfiles.SQL_DIR / "migrations").glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
@@ -44,7 +44,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
                 done.append(path.stem)
                 break
             except duckdb.Error as exc:
-                retry_or_raise(exc, attempt)
+                retry_or_raise(exc, attempt, con)
     return done
 
 
@@ -62,9 +62,23 @@ def prepare(con: duckdb.DuckDBPyConnection) -> list[str]:
                 commit_message(con, "search", "install")
             break
         except duckdb.Error as exc:
-            retry_or_raise(exc, attempt)
+            retry_or_raise(exc, attempt, con)
     return done
 
 
 def _applied(con: duckdb.DuckDBPyConnection) -> set[int]:
     return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def unfinished(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the lake still lacks some of its migrations (a first run is creating it)."""
+    try:
+        applied = _applied(con)
+    except duckdb.Error:  # no schema_migrations yet
+        return True
+    versions = {
+        int(match.group(1))
+        for path in (sqlfiles.SQL_DIR / "migrations").glob("*.sql")
+        if (match := _MIGRATION_NAME.match(path.name))
+    }
+    return not versions <= applied

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsetl.common.catalog import refuse_password
 from newsetl.common.localserver import answers, free_port
 from newsetl.common.settings import PROJECT_ROOT
 from newsetl.runtime.devs3 import DEMO_DB, DEMO_SOURCE, MotoServer, demo_credentials, upload_sample
@@ -46,10 +47,13 @@ def first_set(**candidates: Sequence[Any]) -> dict[str, Any]:
     Prefect's deploy-time templating has no defaults: an unset `{{ $VAR }}` or a missing
     `{{ prefect.variables.NAME }}` renders as "". The outputs are referenced as
     `{{ <step id>.<name> }}`; a name with no value set becomes None (the flow's `None`)."""
-    return {
+    chosen = {
         name: next((value for value in values if value not in ("", None)), None)
         for name, values in candidates.items()
     }
+    if chosen.get("db"):
+        refuse_password(chosen["db"])  # a deployment's parameters live in Prefect's database
+    return chosen
 
 
 def prefect_home() -> Path:

@@ -221,7 +221,18 @@ def test_a_held_lock_names_its_holder(warehouse_dir: Path) -> None:
         assert report.exit_code == 1
         assert f"being written by PID {holder.pid}" in " ".join(report.stderr.split())
         assert "DuckLake" not in report.stderr and "Error" not in report.stderr
-        db.unlink()
+
+        # Then the lake, but not its tables yet: a query names the run, not a missing table.
+        connection.connect(Catalog.parse(db, str(warehouse_dir / "news.files") + "/")).close()
+        query = invoke("sql", "--db", str(db), "-c", "SELECT count(*) FROM articles")
+        assert query.exit_code == 1
+        [line] = query.stderr.strip().splitlines()
+        assert f"being written by PID {holder.pid}" in line and "articles" not in line, line
+        typo = invoke("sql", "--db", str(db), "-c", "SELEC 1")  # not every error is the run's
+        assert typo.exit_code == 1 and "being written" not in typo.stderr
+        for leftover in db.parent.glob("news.*"):
+            if leftover.is_file():
+                leftover.unlink()
     after = invoke("status", "--db", str(db), "--json")
     assert after.exit_code == 1 and "warehouse not found" in after.stderr  # nothing in progress
 

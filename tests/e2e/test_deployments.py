@@ -381,3 +381,43 @@ def test_server_schedules_runs_at_almaty_times(deployed: Deployed) -> None:
                 if run["auto_scheduled"]
             ]
             assert [(t.day, t.hour, t.minute) for t in local] == times
+
+
+@pytest.mark.slow
+def test_a_deployed_run_on_postgres_keeps_the_password_out_of_prefect(
+    deployed: Deployed, moto: MotoServer, postgres_password, tmp_path: Path
+) -> None:
+    """The worker's environment gives libpq the password (PGPASSWORD); the deployment and the
+    flow run carry only a conninfo without it. Afterwards the unique fake password is in no file
+    of the server's home (its database, WAL and log), the lake, the reports or the worker's log,
+    nor in the staging and locks the run kept in the checkout."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from newsetl.common.settings import PROJECT_ROOT
+    from tests.e2e.faults.invariants import files_holding
+
+    password = postgres_password.password
+    lake = postgres_password.new_database()
+    data, reports, log = tmp_path / "lake-data", tmp_path / "reports", tmp_path / "log"
+    worker_env = {**deployed.server.env, **demo_credentials(), "PGPASSWORD": password}
+    with (
+        temporary_settings({PREFECT_API_URL: deployed.server.api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        ingest = client.create_flow_run_from_deployment(
+            deployed.deployments["ingest-news/ingest-hourly"].id,
+            parameters={
+                "source": deployed.source,
+                "endpoint_url": moto.url,
+                "db": f"postgres:{lake}",
+                "data_path": str(data),
+                "reports_dir": str(reports),
+            },
+        )
+        run_worker_once(worker_env, log)
+        state = client.read_flow_run(ingest.id).state
+        assert state is not None and state.is_completed(), (state, log.read_text()[-4000:])
+    assert any(data.rglob("*.parquet"))  # the run wrote the lake with that password
+    local = [folder for folder in [PROJECT_ROOT / ".newsetl"] if folder.is_dir()]
+    assert not files_holding(password, deployed.server.home, tmp_path, *local)

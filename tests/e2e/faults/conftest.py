@@ -153,12 +153,13 @@ class Runner:
         prefect: bool = True,
         timeout: float = 300,
         prefix: list[str] | None = None,
+        cwd: Path | None = None,
     ) -> Result:
         """Run to the end, in a process group of its own and tagged, so that whatever it leaves
         behind can be found and stopped. Its pipes are read until EOF, or for a few seconds
         after it exited when a leftover process still holds them (`Result.pipes_held`)."""
         started = time.monotonic()
-        process, tag = self.spawn(*args, env=env, prefect=prefect, prefix=prefix)
+        process, tag = self.spawn(*args, env=env, prefect=prefect, prefix=prefix, cwd=cwd)
         out, err, eof = read_to_eof(process, timeout, after_exit=PIPE_GRACE)
         try:  # EOF comes as the process exits, a moment before it can be reaped
             process.wait(timeout=max(1.0, timeout - (time.monotonic() - started)))
@@ -177,6 +178,7 @@ class Runner:
         env: dict | None = None,
         prefect: bool = True,
         prefix: list[str] | None = None,
+        cwd: Path | None = None,
     ) -> tuple[subprocess.Popen, str]:
         """Start a run in a process group of its own (so that the test can kill the group
         without killing itself), its stdout and stderr on pipes; returns it and its tag."""
@@ -188,6 +190,7 @@ class Runner:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            cwd=cwd,
         )
         self.spawned.append((process, tag))
         return process, tag

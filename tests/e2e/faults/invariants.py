@@ -67,6 +67,27 @@ def rows(db: Path | str, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
+def files_holding(secret: str, *folders: Path) -> list[str]:
+    """Every file under the folders whose bytes hold the secret (as it is, or as JSON would
+    escape it: a secret of ASCII letters and digits reads the same either way)."""
+    needle = secret.encode()
+    return sorted(
+        str(path)
+        for folder in folders
+        for path in Path(folder).rglob("*")
+        if path.is_file() and not path.is_symlink() and needle in path.read_bytes()
+    )
+
+
+def prefect_database() -> list[Path]:
+    """The shared test server's SQLite files (database and WAL)."""
+    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
+
+    url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
+    path = Path(url.split("///", 1)[1])
+    return [p for p in path.parent.glob(path.name + "*") if p.is_file()]
+
+
 @dataclass
 class Placement:
     articles: set[str]  # live rows

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,3 +106,65 @@ def test_disk_full_during_the_load(
     lines = [line for line in err.splitlines() if line.strip()]
     assert "Traceback" not in err and len(lines) == 1, f"not one line on stderr:\n{err}"
     assert re.search(r"space|full", lines[0], re.IGNORECASE), lines[0]
+
+
+def test_reading_on_a_full_disk_names_it_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """The disk holding a SQLite catalog is full: SQLite in WAL mode cannot even open it to
+    read (its `-shm` file needs room). Reading and maintenance each say so in one line naming
+    the full disk, no half-written lock record is left, and with room again the lake reads."""
+    from newsetl.common.catalog import Catalog
+    from newsetl.lake import connection
+
+    newsetl = str(Path(sys.executable).with_name("newsetl"))
+    with small_disk(8) as disk:
+        db = disk / "warehouse" / "news.sqlite"
+        con = connection.connect(Catalog.parse(db))
+        con.execute("CREATE TABLE notes AS SELECT range AS id, 'Жаңалық' AS body FROM range(50)")
+        con.close()
+        filler = fill(disk)
+        query = ["sql", "--db", str(db), "-c", "SELECT count(*) AS n FROM notes", "--format", "csv"]
+        for args in (query, ["maintain", "--db", str(db), "--lock-timeout", "0"]):
+            done = subprocess.run([newsetl, *args], capture_output=True, text=True, timeout=120)
+            lines = [line for line in done.stderr.splitlines() if line.strip()]
+            assert done.returncode == 1 and len(lines) == 1, (args[0], done.stderr)
+            assert f"disk holding it ({disk}) is full" in lines[0], lines[0]
+            assert not list(db.parent.glob("*.tmp")), list(db.parent.iterdir())
+        filler.unlink()
+        done = subprocess.run([newsetl, *query], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and done.stdout.split() == ["n", "50"], done.stderr
+
+
+def test_a_commit_blocked_by_a_foreign_write_lock_names_the_holder(
+    newsetl, run_flow, make_bucket, moto, s3, lake: Warehouse
+) -> None:
+    """Another process (not a newsetl run: those wait for the writer lock) holds a write
+    transaction on the SQLite catalog: the run fails in one line naming that process, commits
+    nothing, and runs whole once the lock is gone."""
+    bucket = make_bucket(3)
+    run_flow(bucket.name, lake.db, reports_dir=str(lake.reports))
+    put(s3, bucket, "incoming/003.txt", article(3))
+    before = table_hashes(lake.db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SQLITE_WRITE_LOCK, str(lake.db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        blocked = newsetl(*lake.args(bucket.source, moto.url))
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    lines = [line for line in blocked.err.splitlines() if line.strip()]
+    assert blocked.code == 1 and len(lines) == 1, blocked
+    assert f"PID {holder.pid}" in lines[0] and "write transaction" in lines[0], lines[0]
+    assert table_hashes(lake.db) == before
+    healed = run_flow(bucket.name, lake.db, reports_dir=str(lake.reports))
+    assert healed.status == "completed" and healed.loaded == 1, healed
+
+
+HOLD_SQLITE_WRITE_LOCK = (
+    "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+    "c.execute('BEGIN IMMEDIATE'); print('held', flush=True); sys.stdin.readline()"
+)

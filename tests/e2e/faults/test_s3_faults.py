@@ -20,12 +20,11 @@ import hashlib
 import re
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.faults.conftest import delete, put
-from tests.e2e.faults.invariants import placed, rows
+from tests.e2e.faults.invariants import placed, prefect_database, rows
 from tests.e2e.faults.test_limits import big_article
 
 pytestmark = pytest.mark.slow  # three runs, the second through the CLI
@@ -40,15 +39,6 @@ def sha(body: bytes) -> str:
 
 def stored(db) -> dict[str, str]:
     return dict(rows(db, "SELECT key, content_sha256 FROM articles WHERE deleted_at IS NULL"))
-
-
-def prefect_database() -> list[Path]:
-    """The shared test server's SQLite files (database and WAL)."""
-    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
-
-    url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
-    path = Path(url.split("///", 1)[1])
-    return [p for p in path.parent.glob(path.name + "*") if p.is_file()]
 
 
 def unread_line(out: str, key: str) -> str:
