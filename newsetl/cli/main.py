@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from newsetl.cli.enrich import enrich
 from newsetl.cli.maintain import maintain
 from newsetl.cli.migrate import migrate_warehouse
 from newsetl.cli.options import Command, Group
@@ -52,6 +53,7 @@ app.command(cls=Command)(report)
 app.command(cls=Command)(status)
 app.command("sql", cls=Command)(sql_command)
 app.command(cls=Command)(maintain)
+app.command(cls=Command)(enrich)
 app.command("migrate-warehouse", cls=Command)(migrate_warehouse)
 
 
