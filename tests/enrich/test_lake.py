@@ -13,8 +13,8 @@ import pytest
 from bench.eval_enrich import load
 from newsetl.common.catalog import Catalog
 from newsetl.enrich.run import enrich_lake
-from newsetl.lake.connection import connect
 from newsetl.lake.commit import transaction
+from newsetl.lake.connection import connect
 from newsetl.lake.migrations import prepare
 
 
