@@ -49,7 +49,9 @@ def test_every_stage_has_a_docstring_saying_what_it_may_import() -> None:
     for stage in STAGES:
         doc = (ROOT / "newsetl" / stage / "__init__.py").read_text(encoding="utf-8")
         assert doc.startswith('"""'), stage
-        assert "import" in doc.lower(), f"newsetl/{stage}/__init__.py does not say what it may import"
+        assert "import" in doc.lower(), (
+            f"newsetl/{stage}/__init__.py does not say what it may import"
+        )
 
 
 def test_the_tree_keeps_its_contracts() -> None:

@@ -117,6 +117,31 @@ def is_first_name(word: str, language: str) -> bool:
     return kazakh.stem(lower) == lower
 
 
+ROLES = {
+    "президент", "глава", "премьер", "премьер-министр", "министр", "аким", "спикер",
+    "председатель", "депутат", "посол", "губернатор", "мэр", "канцлер", "король", "послание",
+    "сенатор", "генсек", "вице-премьер", "замминистра", "правительство",
+}  # fmt: skip
+
+
+def is_role(word: str) -> bool:
+    """A Russian title or role noun the model may take for a name (Президенту)."""
+    from newsetl.enrich.fold import ru_lemmas
+
+    return ru_lemmas(word)[0] in ROLES
+
+
+def is_common_noun(word: str) -> bool:
+    """A Russian word the dictionary knows as something other than a name."""
+    from newsetl.enrich.fold import morph
+
+    parses = morph().parse(word.lower())[:2]
+    proper = {"Name", "Surn", "Patr", "Geox", "Orgn", "Abbr", "Trad"}
+    return bool(parses) and all(
+        p.is_known and not proper & set(str(p.tag).replace(" ", ",").split(",")) for p in parses
+    )
+
+
 def phrase_key(words: list[str], language: str) -> str:
     return " ".join(reduce(w, language) for w in words)
 
@@ -223,6 +248,15 @@ def extract(
                 if i is None or j is None or j < i or not w.words[i][:1].isupper():
                     continue
                 kind = KINDS.get(span.type, "org")
+                # The model sometimes takes a title or a common noun for a name
+                # (Президенту, Послания Токаева): such words are cut from a person's span
+                # and a one-word span of one is dropped.
+                while i < j and kind == "person" and is_common_noun(w.words[i]):
+                    i += 1
+                if i == j and is_role(w.words[i]):
+                    continue
+                if i > j:
+                    continue
                 run = w.words[i : j + 1]
                 entity_id = entity_for(run, kind, language)
                 local.add(entity_id)

@@ -88,16 +88,21 @@ FROM entity_mentions AS m
 JOIN entities AS e USING (entity_id)
 JOIN articles_current AS a USING (key);
 
--- An entity's mentions per day and language, found by any of its names in any case form:
--- entity_timeline('Токаев') finds Тоқаевтың, Токаева and Қасым-Жомарт Тоқаев.
+-- A name lowercased and folded to the letters Kazakh and Russian share, as newsetl.enrich.fold
+-- does (soft and hard signs dropped): Тоқаев and Токаев compare equal.
+CREATE OR REPLACE MACRO fold_name(s) AS
+    translate(lower(s), 'әғқңөұүһіёйыэьъ', 'агкноуухиеиие');
+
+-- An entity's mentions per day and language, found by any of its names in any case form and
+-- either alphabet: entity_timeline('Токаев') finds Тоқаевтың, Токаева and Қасым-Жомарт Тоқаев.
 CREATE OR REPLACE MACRO entity_timeline(q) AS TABLE
 WITH wanted AS (
-    SELECT DISTINCT entity_id FROM entities
-    WHERE lower(name) LIKE '%' || lower(q) || '%'
-       OR lower(name_kk) LIKE '%' || lower(q) || '%'
-       OR lower(name_ru) LIKE '%' || lower(q) || '%'
+    SELECT entity_id FROM entities
+    WHERE fold_name(name) LIKE '%' || fold_name(q) || '%'
+       OR fold_name(name_kk) LIKE '%' || fold_name(q) || '%'
+       OR fold_name(name_ru) LIKE '%' || fold_name(q) || '%'
     UNION
-    SELECT DISTINCT entity_id FROM entity_mentions WHERE lower(surface) LIKE lower(q) || '%'
+    SELECT DISTINCT entity_id FROM entity_mentions WHERE fold_name(surface) LIKE fold_name(q) || '%'
 )
 SELECT d.name, d.published_date, d.language, count(*) AS mentions,
        count(DISTINCT d.key) AS articles
