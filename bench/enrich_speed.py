@@ -18,7 +18,7 @@ from newsetl.parse.article import parse_article
 def articles(n: int, seed: int = 7) -> list[Article]:
     out = []
     for index in range(n):
-        spec, raw = build(seed, index)
+        _, raw = build(seed, index)
         parsed = parse_article(f"bench/{index:06d}.txt", raw)
         if not hasattr(parsed, "paragraphs"):
             continue  # a hostile object the parser rejects
