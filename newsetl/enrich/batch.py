@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from newsetl.enrich import duplicates, mentions, stories
-from newsetl.enrich.fold import fold, numbers, prefixes
+from newsetl.enrich.fold import fold, name_key, numbers, prefixes
 from newsetl.enrich.gazetteer import gazetteer
 from newsetl.enrich.mentions import Known, Mention
 from newsetl.enrich.stories import Link, Signature
@@ -104,6 +104,14 @@ def enrich(
     return result
 
 
+def _name_rank(surface: str, count: int, language: str) -> tuple:
+    """Full names first, then forms without a case ending (Кошанов before Кошанова, Тоқаев
+    before Тоқаевтың), then the most frequent."""
+    words = surface.split()
+    bare = fold(words[-1]) == name_key(words[-1], language)
+    return (len(words) > 1, bare, count)
+
+
 def _name(entities: dict[str, dict], mention: Mention, language: str | None, gaz) -> None:
     """Display names: the gazetteer's, else in each language the surface written most often,
     full names (two words or more) first."""
@@ -118,6 +126,6 @@ def _name(entities: dict[str, dict], mention: Mention, language: str | None, gaz
     if not row.get("fixed"):
         lang = "ru" if language == "ru" else "kk"
         row["seen"][lang][mention.surface] += 1
-        best = max(row["seen"][lang].items(), key=lambda s: (len(s[0].split()) > 1, s[1]))
+        best = max(row["seen"][lang].items(), key=lambda s: _name_rank(s[0], s[1], lang))
         row[f"name_{lang}"] = best[0]
     row["name"] = row["name_ru"] or row["name_kk"] or fold(mention.surface)

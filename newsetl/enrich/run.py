@@ -181,7 +181,13 @@ def enrich_lake(
     keys, gone, read_snapshot = pending(con, everything)
     summary = Summary(run_id, "all" if everything else "changes", read_snapshot)
     summary.forgotten = len(gone)
-    known = {r[0] for r in con.execute("SELECT entity_id FROM entities").fetchall()}
+    # Names known before this run: the lake's entities, unless every article is read again
+    # (then the run's own findings, so a name no article supports any more is not carried on).
+    known = (
+        set()
+        if everything
+        else {r[0] for r in con.execute("SELECT entity_id FROM entities").fetchall()}
+    )
     merged = Result()
     touched = set(gone)
     for offset in range(0, len(keys), BATCH):
