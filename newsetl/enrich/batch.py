@@ -63,6 +63,7 @@ def enrich(
     gaz = gazetteer()
     # Russian first: the names its model finds are then looked for in the Kazakh text.
     ordered = sorted(articles, key=lambda a: (a.language != "ru", a.key))
+    docs = _ner(ordered, options.ner_paragraphs)
     for article in ordered:
         paragraphs = [article.title or "", *article.paragraphs]
         found = mentions.extract(
@@ -71,6 +72,7 @@ def enrich(
             known,
             ner_paragraphs=options.ner_paragraphs,
             gaz=gaz,
+            ner_docs=docs.get(article.key),
         )
         for mention in found:
             known.add(mention.entity_id)
@@ -102,6 +104,19 @@ def enrich(
         duplicates={key: original for key, original, _ in result.duplicates},
     )
     return result
+
+
+def _ner(articles: list[Article], ner_paragraphs: int) -> dict[str, list]:
+    """The model over the lead paragraphs of every Russian article of the batch in one call
+    (it batches its input), returned per article."""
+    leads = {
+        a.key: mentions.lead_paragraphs([a.title or "", *a.paragraphs], ner_paragraphs)
+        for a in articles
+        if a.language == "ru"
+    }
+    texts = [text for lead in leads.values() for text in lead]
+    docs = iter(mentions.ner_tagger().map(texts)) if texts else iter(())
+    return {key: [next(docs) for _ in lead] for key, lead in leads.items()}
 
 
 def _name_rank(surface: str, count: int, language: str) -> tuple:

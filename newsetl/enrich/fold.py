@@ -82,6 +82,7 @@ def token_keys(word: str, language: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+@lru_cache(maxsize=200_000)
 def reduce(word: str, language: str) -> str:
     """The one reduction of a word used in keys: the Kazakh stem, or the Russian lemma of the
     likeliest parse, folded."""
@@ -94,6 +95,7 @@ def reduce(word: str, language: str) -> str:
     return fold(kazakh.stem(lower))
 
 
+@lru_cache(maxsize=200_000)
 def name_key(word: str, language: str) -> str:
     """One key for a person's surname: a Russian one loses its case ending by rule (pymorphy3
     does not know most Kazakh surnames), a Kazakh one its suffixes by the stemmer."""

@@ -124,6 +124,7 @@ ROLES = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=100_000)
 def is_role(word: str) -> bool:
     """A Russian title or role noun the model may take for a name (Президенту)."""
     from newsetl.enrich.fold import ru_lemmas
@@ -131,6 +132,7 @@ def is_role(word: str) -> bool:
     return ru_lemmas(word)[0] in ROLES
 
 
+@lru_cache(maxsize=100_000)
 def is_common_noun(word: str) -> bool:
     """A Russian word the dictionary knows as something other than a name."""
     from newsetl.enrich.fold import morph
@@ -207,6 +209,11 @@ class Known:
         return out
 
 
+def lead_paragraphs(paragraphs: list[str], ner_paragraphs: int) -> list[str]:
+    """What the model reads of an article: the title and the first paragraphs."""
+    return paragraphs[: min(len(paragraphs), ner_paragraphs + 1)]
+
+
 def extract(
     paragraphs: list[str],
     language: str,
@@ -214,6 +221,7 @@ def extract(
     *,
     ner_paragraphs: int = 3,
     gaz: Gazetteer | None = None,
+    ner_docs: list | None = None,
 ) -> list[Mention]:
     """Mentions in an article given as [title, paragraph 1, ...]."""
     gaz = gaz or gazetteer()
@@ -237,8 +245,9 @@ def extract(
                 add(pos, m.start_token, m.end_token, entry.entity_id, entry.kind, 0)
     local = Known()
     if language == "ru":
-        lead = min(len(paragraphs), ner_paragraphs + 1)
-        for pos, doc in enumerate(ner_tagger().map(paragraphs[:lead])):
+        if ner_docs is None:
+            ner_docs = list(ner_tagger().map(lead_paragraphs(paragraphs, ner_paragraphs)))
+        for pos, doc in enumerate(ner_docs):
             w = words[pos]
             for span in doc.spans:
                 i = next((k for k, s in enumerate(w.spans) if s[1] > span.start), None)
