@@ -109,3 +109,21 @@ def test_stories_view_and_analyst_macros(lake) -> None:
     assert lake.execute("SELECT count(*) FROM people_together").fetchone()[0] > 0
     assert lake.execute("SELECT count(*) FROM entity_weekly").fetchone()[0] > 0
     lake.execute("SELECT * FROM stories_one_language").fetchall()
+
+
+def test_linking_reads_only_the_days_around_new_articles(lake) -> None:
+    from dataclasses import replace
+
+    from newsetl.enrich.run import read_context
+
+    _, articles = load()
+    by_key = {a.key: a for a in articles}
+    for key in ("052", "085", "064"):  # 2019-09-02 and 2019-09-03
+        put(lake, by_key[key])
+    enrich_lake(lake)
+    near = replace(by_key["007"], published=date(2019, 9, 4))
+    far = replace(by_key["007"], published=date(2019, 9, 10))
+    assert {s.key for s in read_context(lake, [near], set(), 2)} == {"052", "085", "064"}
+    assert {s.key for s in read_context(lake, [near], set(), 1)} == {"064"}
+    assert read_context(lake, [near], set(), 0) == []
+    assert read_context(lake, [far], set(), 2) == []
