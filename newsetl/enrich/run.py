@@ -58,10 +58,15 @@ def pending(con: duckdb.DuckDBPyConnection, everything: bool) -> tuple[list[str]
         return sorted(current), sorted(r[0] for r in gone), now
     if last >= now:
         return [], [], now
-    changed = con.execute(
-        "SELECT DISTINCT key FROM ducklake_table_changes('news', 'main', 'articles', ?, ?)",
-        [last + 1, now],
-    ).pl()
+    try:
+        changed = con.execute(
+            "SELECT DISTINCT key FROM ducklake_table_changes('news', 'main', 'articles', ?, ?)",
+            [last + 1, now],
+        ).pl()
+    except duckdb.Error:
+        # The snapshots since the last enrichment were expired by maintenance: what is new or
+        # reloaded since it started, and what it enriched that is no longer current.
+        changed = con.execute(sql_file("enrich/changed.sql")).pl()
     bind(con, {"wanted": changed})
     current = {
         r[0]

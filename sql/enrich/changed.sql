@@ -1,5 +1,10 @@
--- The keys an enrichment has to look at: every key whose article row was inserted, updated or
--- deleted between the snapshot the last enrichment read and now (DuckLake's change feed; an
--- update of deleted_at shows up too). Parameters: $from, $to snapshots.
-SELECT DISTINCT key
-FROM ducklake_table_changes('news', 'main', 'articles', $from, $to);
+-- The keys an enrichment reads when the snapshots since the last one were expired (by
+-- `newsetl maintain`), so DuckLake's change feed cannot say what changed: articles loaded since
+-- the last enrichment started, and enriched keys that are gone or were reloaded since.
+SELECT key FROM articles
+WHERE loaded_at >= (SELECT max(started_at) FROM enrich_runs)
+UNION
+SELECT key FROM newsetl_internal.enrich_signatures
+EXCEPT
+SELECT key FROM articles_current
+WHERE loaded_at < (SELECT max(started_at) FROM enrich_runs);

@@ -127,3 +127,21 @@ def test_linking_reads_only_the_days_around_new_articles(lake) -> None:
     assert {s.key for s in read_context(lake, [near], set(), 1)} == {"064"}
     assert read_context(lake, [near], set(), 0) == []
     assert read_context(lake, [far], set(), 2) == []
+
+
+def test_changes_are_found_after_maintenance_expired_the_snapshots(lake) -> None:
+    from newsetl.lake.maintain import maintain
+
+    _, articles = load()
+    by_key = {a.key: a for a in articles}
+    put(lake, by_key["052"])
+    put(lake, by_key["085"])
+    enrich_lake(lake)
+    put(lake, by_key["064"])
+    with transaction(lake):
+        lake.execute("UPDATE articles SET deleted_at = now() WHERE key = '085'")
+    maintain(lake, 0)  # every snapshot but the current one expired
+    summary = enrich_lake(lake)
+    assert (summary.articles, summary.forgotten) == (1, 1)
+    invariants(lake)
+    assert enrich_lake(lake).snapshot_id is None
