@@ -209,9 +209,20 @@ class Known:
         return out
 
 
+# The model reads at most this many words of an article (whole paragraphs, the title always).
+NER_WORD_BUDGET = 160
+
+
 def lead_paragraphs(paragraphs: list[str], ner_paragraphs: int) -> list[str]:
-    """What the model reads of an article: the title and the first paragraphs."""
-    return paragraphs[: min(len(paragraphs), ner_paragraphs + 1)]
+    """What the model reads of an article: the title and the first paragraphs, up to
+    `ner_paragraphs` of them and while the words read stay under NER_WORD_BUDGET."""
+    lead, words = paragraphs[:1], len(paragraphs[0].split()) if paragraphs else 0
+    for text in paragraphs[1 : ner_paragraphs + 1]:
+        words += len(text.split())
+        if words > NER_WORD_BUDGET and len(lead) > 1:
+            break
+        lead.append(text)
+    return lead
 
 
 def extract(

@@ -48,18 +48,13 @@ def _idf(pool: list[Signature], attr: str) -> dict[str, float]:
     return {item: math.log(n / count) + 0.1 for item, count in df.items()}
 
 
-def _cosine(a: set[str], b: set[str], idf: dict[str, float], weight=None) -> float:
-    if not a or not b:
+def _cosine(
+    a: set[str], b: set[str], weights: dict[str, float], norm_a: float, norm_b: float
+) -> float:
+    if not norm_a or not norm_b:
         return 0.0
-
-    def w(item: str) -> float:
-        base = idf.get(item, 1.0)
-        return base * (weight(item) if weight else 1.0)
-
-    shared = sum(w(x) ** 2 for x in a & b)
-    if not shared:
-        return 0.0
-    return shared / math.sqrt(sum(w(x) ** 2 for x in a) * sum(w(x) ** 2 for x in b))
+    shared = sum(weights[x] for x in a & b)
+    return shared / math.sqrt(norm_a * norm_b) if shared else 0.0
 
 
 def _kind_weight(entity_id: str) -> float:
@@ -70,13 +65,34 @@ def _kind_weight(entity_id: str) -> float:
 
 
 class Scorer:
+    """Scores pairs of signatures; an item's squared weight and a signature's norm are worked
+    out once per item and per signature."""
+
+    ATTRS = ("entities", "numbers", "prefixes")
+
     def __init__(self, pool: list[Signature]) -> None:
-        self.idf = {a: _idf(pool, a) for a in ("entities", "numbers", "prefixes")}
+        self.weights: dict[str, dict[str, float]] = {}
+        for attr in self.ATTRS:
+            idf = _idf(pool, attr)
+            kind = _kind_weight if attr == "entities" else (lambda _: 1.0)
+            self.weights[attr] = {item: (w * kind(item)) ** 2 for item, w in idf.items()}
+        self._norms: dict[tuple[str, str], float] = {}
+
+    def _norm(self, sig: Signature, attr: str) -> float:
+        key = (sig.key, attr)
+        if key not in self._norms:
+            weights = self.weights[attr]
+            self._norms[key] = sum(weights.get(x, 1.0) for x in getattr(sig, attr))
+        return self._norms[key]
+
+    def _term(self, a: Signature, b: Signature, attr: str) -> float:
+        return _cosine(
+            getattr(a, attr), getattr(b, attr), self.weights[attr],
+            self._norm(a, attr), self._norm(b, attr),
+        )  # fmt: skip
 
     def link(self, a: Signature, b: Signature) -> Link:
-        e = _cosine(a.entities, b.entities, self.idf["entities"], _kind_weight)
-        n = _cosine(a.numbers, b.numbers, self.idf["numbers"])
-        p = _cosine(a.prefixes, b.prefixes, self.idf["prefixes"])
+        e, n, p = (self._term(a, b, attr) for attr in self.ATTRS)
         gap = abs((a.published - b.published).days) if a.published and b.published else 3
         factor = max(0.0, 1.0 - 0.1 * gap)
         score = factor * (W_ENTITIES * e + W_NUMBERS * n + W_PREFIXES * p)
