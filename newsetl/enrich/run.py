@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import polars as pl
 
+from newsetl.common import checkpoints
 from newsetl.common.sqlfiles import sql_file
 from newsetl.enrich.batch import Article, Options, Result, enrich
 from newsetl.enrich.stories import Signature
@@ -229,6 +230,7 @@ def enrich_lake(
                 bind(con, {"run_row": run_row})
                 con.execute(sql_file("enrich/write.sql"))
                 commit_message(con, run_id, "enrichment")
+                checkpoints.reach("enriching")
             break
         except duckdb.Error as exc:
             retry_or_raise(exc, attempt)
