@@ -79,7 +79,7 @@ def score(gold: dict, result: Result) -> dict:
     return out
 
 
-def evaluate(options: Options = Options()) -> tuple[dict, Result, float]:
+def evaluate(options: Options | None = None) -> tuple[dict, Result, float]:
     gold, articles = load()
     from newsetl.enrich.gazetteer import gazetteer
     from newsetl.enrich.mentions import ner_tagger

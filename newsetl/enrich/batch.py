@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from newsetl.common.settings import Settings
 from newsetl.enrich import duplicates, mentions, stories
 from newsetl.enrich.fold import fold, name_key, numbers, prefixes
 from newsetl.enrich.gazetteer import gazetteer
@@ -27,14 +28,17 @@ class Article:
 
 @dataclass(frozen=True)
 class Options:
-    link_threshold: float = 0.3
-    window_days: int = 2
-    duplicate_threshold: float = 0.6
-    ner_paragraphs: int = 3
+    """The enrichment's settings (newsetl.common.settings, NEWSETL_ENRICH_*: defaults there)."""
+
+    link_threshold: float
+    window_days: int
+    duplicate_threshold: float
+    ner_paragraphs: int
 
     @classmethod
-    def of(cls, settings) -> Options:
-        """The options a Settings object (newsetl.common.settings) holds."""
+    def of(cls, settings: Settings | None = None) -> Options:
+        """The options a Settings object holds; without one, those of the environment."""
+        settings = settings or Settings()
         return cls(
             link_threshold=settings.enrich_link_threshold,
             window_days=settings.enrich_window_days,
@@ -56,8 +60,9 @@ def enrich(
     articles: list[Article],
     context: list[Signature],
     known_ids: set[str],
-    options: Options = Options(),
+    options: Options | None = None,
 ) -> Result:
+    options = options or Options.of()
     result = Result()
     known = Known(known_ids)
     gaz = gazetteer()

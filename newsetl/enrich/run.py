@@ -176,12 +176,13 @@ def frames(result: Result) -> dict[str, pl.DataFrame]:
 
 def enrich_lake(
     con: duckdb.DuckDBPyConnection,
-    options: Options = Options(),
+    options: Options | None = None,
     *,
     everything: bool = False,
     run_id: str | None = None,
 ) -> Summary:
     """Enrich what changed (or everything) and commit it as one snapshot."""
+    options = options or Options.of()
     started = datetime.now(UTC)
     run_id = run_id or uuid.uuid4().hex[:12]
     keys, gone, read_snapshot = pending(con, everything)
