@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 N ?= 100000
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: demo test fast faults lint format bench profile serve chromium clean
+.PHONY: eval demo test fast faults lint format bench profile serve chromium clean
 
 $(BIN)/newsetl: pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ faults: $(BIN)/newsetl web/node_modules
 
 serve: $(BIN)/newsetl web/node_modules
 	$(BIN)/python -m newsetl.runtime.serve
+
+# The enrichment on the hand-written bilingual set (tests/data/stories/): story links, mentions,
+# one entity id across languages.
+eval: $(BIN)/newsetl
+	$(BIN)/python -m bench.eval_enrich
 
 BUCKET_N ?= 20000
 bench: $(BIN)/newsetl web/node_modules

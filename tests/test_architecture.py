@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import ROOT
 
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-STAGES = ("common", "source", "search", "parse", "lake", "quality", "runtime", "cli")
+STAGES = ("common", "source", "search", "parse", "lake", "quality", "enrich", "runtime", "cli")
 
 
 def lint_imports(tree: Path) -> subprocess.CompletedProcess:

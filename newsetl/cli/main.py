@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from newsetl.cli.enrich import enrich
 from newsetl.cli.explain import explain
 from newsetl.cli.maintain import maintain
 from newsetl.cli.migrate import migrate_warehouse
@@ -53,6 +54,7 @@ app.command(cls=Command)(report)
 app.command(cls=Command)(status)
 app.command("sql", cls=Command)(sql_command)
 app.command(cls=Command)(maintain)
+app.command(cls=Command)(enrich)
 app.command(cls=Command)(explain)
 app.command("migrate-warehouse", cls=Command)(migrate_warehouse)
 

@@ -7,7 +7,8 @@ the run is exactly there, and then kills it, or closes the FIFO to let it go on.
 FIFO are passed without waiting.
 
 The moments: `fetching` (the first objects of the run are being fetched), `loading` (inside the
-load transaction, before its commit), `committed` (after the commit, before the reports).
+load transaction, before its commit), `committed` (after the commit, before the reports),
+`enriching` (inside an enrichment's write transaction, before its commit).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import threading
 from pathlib import Path
 
 ENV = "NEWSETL_CHECKPOINTS"
-MOMENTS = ("fetching", "loading", "committed")
+MOMENTS = ("fetching", "loading", "committed", "enriching")
 _reached: set[str] = set()
 _lock = threading.Lock()
 

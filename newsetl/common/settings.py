@@ -101,6 +101,36 @@ class Settings(BaseSettings):
         "to disk beside the warehouse, so memory stays flat as the corpus grows.",
         json_schema_extra=ENVIRONMENT_ONLY,
     )
+    enrich_link_threshold: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="Story linking: an article joins the story of its best-scoring neighbour "
+        "when the score (shared entities, numbers and word prefixes) reaches this.",
+        json_schema_extra=ENVIRONMENT_ONLY,
+    )
+    enrich_window_days: int = Field(
+        2,
+        ge=0,
+        le=30,
+        description="Story linking and near-duplicates compare articles this many days apart "
+        "at most.",
+        json_schema_extra=ENVIRONMENT_ONLY,
+    )
+    enrich_duplicate_threshold: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="Near-duplicates: the MinHash estimate of shingle similarity to reach.",
+        json_schema_extra=ENVIRONMENT_ONLY,
+    )
+    enrich_ner_paragraphs: int = Field(
+        3,
+        ge=0,
+        description="Russian NER reads the title and this many paragraphs; the rest of an "
+        "article is searched for the names found there and in the gazetteer.",
+        json_schema_extra=ENVIRONMENT_ONLY,
+    )
     task_runner: Literal["threads", "dask"] = Field(
         "threads",
         description="threads, or dask for fetch-and-parse on a Dask cluster.",

@@ -36,6 +36,8 @@ SCHEDULES = {
     "lake-maintenance/lake-maintenance-weekly": "30 4 * * 0",
 }
 ALMATY = ZoneInfo("Asia/Almaty")
+# Runs on an event, not a schedule: when an ingest-news flow run completes.
+ENRICH = "enrich-news/enrich-after-ingest"
 
 
 def test_first_set_prefers_env_then_variable_then_default() -> None:
@@ -192,7 +194,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, moto: MotoServer) -> Iter
             client.create_variable(VariableCreate(name="newsetl_db", value="not/this.sqlite"))
             serve.prefect("work-pool", "create", serve.POOL, "--type", "process", env=deploy_env)
             serve.deploy(deploy_env)
-            deployments = {name: client.read_deployment_by_name(name) for name in SCHEDULES}
+            deployments = {
+                name: client.read_deployment_by_name(name) for name in [*SCHEDULES, ENRICH]
+            }
         yield Deployed(server, source, moto.url, db, deployments)
     finally:
         server.stop()
@@ -421,3 +425,49 @@ def test_a_deployed_run_on_postgres_keeps_the_password_out_of_prefect(
     assert any(data.rglob("*.parquet"))  # the run wrote the lake with that password
     local = [folder for folder in [PROJECT_ROOT / ".newsetl"] if folder.is_dir()]
     assert not files_holding(password, deployed.server.home, tmp_path, *local)
+
+
+@pytest.mark.slow
+def test_enrichment_runs_when_an_ingest_run_completes(deployed: Deployed, tmp_path: Path) -> None:
+    """The enrich deployment's trigger is an automation on the server; an ingest run that
+    completes makes it create an enrich flow run, which a worker then runs."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    enrich = deployed.deployments[ENRICH]
+    assert enrich.schedules == []
+    assert enrich.parameters["db"] == str(deployed.db)
+    log = tmp_path / "log"
+    worker_env = {**deployed.server.env, **demo_credentials()}
+    with (
+        temporary_settings({PREFECT_API_URL: deployed.server.api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        [automation] = client.read_resource_related_automations(f"prefect.deployment.{enrich.id}")
+        assert automation.trigger.expect == {"prefect.flow-run.Completed"}
+        by_enrich = DeploymentFilter(id=DeploymentFilterId(any_=[enrich.id]))
+        before = len(client.read_flow_runs(deployment_filter=by_enrich))
+        ingest = client.create_flow_run_from_deployment(
+            deployed.deployments["ingest-news/ingest-hourly"].id,
+            parameters={"db": str(deployed.db), "reports_dir": str(tmp_path / "reports")},
+        )
+        run_worker_once(worker_env, log)
+        state = client.read_flow_run(ingest.id).state
+        assert state is not None and state.is_completed(), (state, log.read_text()[-4000:])
+        deadline = time.monotonic() + 120
+        runs = []
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(deployment_filter=by_enrich)
+            if len(runs) > before:
+                break
+            time.sleep(1)  # polling the server, bounded by the deadline
+        assert len(runs) > before, "no enrich run was created by the trigger"
+        run_worker_once(worker_env, log)
+        for run in client.read_flow_runs(deployment_filter=by_enrich):
+            state = client.read_flow_run(run.id).state
+            assert state is not None and state.is_completed(), (state, log.read_text()[-4000:])
+    current = table(deployed.db, "SELECT count(*) FROM articles_current")[0][0]
+    assert table(deployed.db, "SELECT count(*) FROM story_articles")[0][0] == current > 0

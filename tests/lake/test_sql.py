@@ -63,6 +63,16 @@ EXAMPLE_COLUMNS = {
     ],
     "quarantine_reasons.sql": ["reason", "objects", "bytes", "oldest_days", "sample_keys"],
     "search_diplomacy.sql": ["key", "title", "published_date", "language", "score"],
+    "entity_timeline.sql": ["name", "published_date", "language", "mentions", "articles"],
+    "most_mentioned_per_week.sql": ["week", "language", "name", "kind", "mentions", "articles"],
+    "stories_one_language.sql": [
+        "story_id",
+        "first_date",
+        "languages",
+        "article_count",
+        "title",
+    ],
+    "people_together.sql": ["person", "with_person", "articles"],
 }
 
 RU = "incoming/004_7354ca18adfe16e0.txt"  # title: "МИД: Встречи с дипломатами и ..."
@@ -74,8 +84,18 @@ KK_SENATE = "incoming/003_5c9351a6b67bfa3b.txt"
 
 @pytest.fixture(scope="module")
 def shared_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One lake for the read-only tests of this module."""
-    return build_lake(tmp_path_factory.mktemp("warehouse"))
+    """One lake for the read-only tests of this module, enriched (newsetl.enrich)."""
+    from newsetl.enrich.run import enrich_lake
+    from newsetl.lake.migrations import prepare
+
+    lake = build_lake(tmp_path_factory.mktemp("warehouse"))
+    con = connection.connect(Catalog.parse(str(lake)))
+    try:
+        prepare(con)
+        enrich_lake(con)
+    finally:
+        con.close()
+    return lake
 
 
 @pytest.fixture

@@ -1,0 +1,151 @@
+"""Enrich a batch of articles in memory: mentions and entities, then near-duplicates, then
+stories against the signatures of the days around them. No I/O: the lake side (run) reads the
+batch and its context and writes what this returns; the evaluation (bench/eval_enrich.py)
+calls it on the gold set directly."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from newsetl.common.settings import Settings
+from newsetl.enrich import duplicates, mentions, stories
+from newsetl.enrich.fold import fold, name_key, numbers, prefixes
+from newsetl.enrich.gazetteer import gazetteer
+from newsetl.enrich.mentions import Known, Mention
+from newsetl.enrich.stories import Link, Signature
+
+
+@dataclass(frozen=True)
+class Article:
+    key: str
+    language: str | None
+    published: date | None
+    title: str
+    paragraphs: list[str]  # the body's paragraphs, from position 1
+
+
+@dataclass(frozen=True)
+class Options:
+    """The enrichment's settings (newsetl.common.settings, NEWSETL_ENRICH_*: defaults there)."""
+
+    link_threshold: float
+    window_days: int
+    duplicate_threshold: float
+    ner_paragraphs: int
+
+    @classmethod
+    def of(cls, settings: Settings | None = None) -> Options:
+        """The options a Settings object holds; without one, those of the environment."""
+        settings = settings or Settings()
+        return cls(
+            link_threshold=settings.enrich_link_threshold,
+            window_days=settings.enrich_window_days,
+            duplicate_threshold=settings.enrich_duplicate_threshold,
+            ner_paragraphs=settings.enrich_ner_paragraphs,
+        )
+
+
+@dataclass
+class Result:
+    mentions: list[tuple[str, Mention]] = field(default_factory=list)
+    entities: dict[str, dict] = field(default_factory=dict)  # id -> kind, name, name_kk, name_ru
+    signatures: list[Signature] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    duplicates: list[tuple[str, str, float]] = field(default_factory=list)
+
+
+def enrich(
+    articles: list[Article],
+    context: list[Signature],
+    known_ids: set[str],
+    options: Options | None = None,
+) -> Result:
+    options = options or Options.of()
+    result = Result()
+    known = Known(known_ids)
+    gaz = gazetteer()
+    # Russian first: the names its model finds are then looked for in the Kazakh text.
+    ordered = sorted(articles, key=lambda a: (a.language != "ru", a.key))
+    docs = _ner(ordered, options.ner_paragraphs)
+    for article in ordered:
+        paragraphs = [article.title or "", *article.paragraphs]
+        found = mentions.extract(
+            paragraphs,
+            article.language or "kk",
+            known,
+            ner_paragraphs=options.ner_paragraphs,
+            gaz=gaz,
+            ner_docs=docs.get(article.key),
+        )
+        for mention in found:
+            known.add(mention.entity_id)
+            result.mentions.append((article.key, mention))
+            _name(result.entities, mention, article.language, gaz)
+        text = "\n".join(paragraphs)
+        result.signatures.append(
+            Signature(
+                key=article.key,
+                language=article.language or "",
+                published=article.published,
+                entities={m.entity_id for m in found},
+                numbers=numbers(text),
+                prefixes=prefixes(text),
+                minhash=duplicates.minhash("\n".join(article.paragraphs)),
+            )
+        )
+    result.duplicates = duplicates.find(
+        result.signatures,
+        context,
+        threshold=options.duplicate_threshold,
+        window_days=options.window_days,
+    )
+    result.links = stories.assign(
+        result.signatures,
+        context,
+        threshold=options.link_threshold,
+        window_days=options.window_days,
+        duplicates={key: original for key, original, _ in result.duplicates},
+    )
+    return result
+
+
+def _ner(articles: list[Article], ner_paragraphs: int) -> dict[str, list]:
+    """The model over the lead paragraphs of every Russian article of the batch in one call
+    (it batches its input), returned per article."""
+    leads = {
+        a.key: mentions.lead_paragraphs([a.title or "", *a.paragraphs], ner_paragraphs)
+        for a in articles
+        if a.language == "ru"
+    }
+    texts = [text for lead in leads.values() for text in lead]
+    docs = iter(mentions.ner_tagger().map(texts)) if texts else iter(())
+    return {key: [next(docs) for _ in lead] for key, lead in leads.items()}
+
+
+def _name_rank(surface: str, count: int, language: str) -> tuple:
+    """Full names first, then forms without a case ending (Кошанов before Кошанова, Тоқаев
+    before Тоқаевтың), then the most frequent."""
+    words = surface.split()
+    bare = fold(words[-1]) == name_key(words[-1], language)
+    return (len(words) > 1, bare, count)
+
+
+def _name(entities: dict[str, dict], mention: Mention, language: str | None, gaz) -> None:
+    """Display names: the gazetteer's, else in each language the surface written most often,
+    full names (two words or more) first."""
+    row = entities.get(mention.entity_id)
+    if row is None:
+        entry = gaz.entries.get(mention.entity_id)
+        row = {"kind": mention.kind, "name": None, "name_kk": None, "name_ru": None}
+        if entry is not None:
+            row.update(kind=entry.kind, name_kk=entry.name_kk, name_ru=entry.name_ru, fixed=True)
+        row["seen"] = {"kk": Counter(), "ru": Counter()}
+        entities[mention.entity_id] = row
+    if not row.get("fixed"):
+        lang = "ru" if language == "ru" else "kk"
+        row["seen"][lang][mention.surface] += 1
+        best = max(row["seen"][lang].items(), key=lambda s: _name_rank(s[0], s[1], lang))
+        row[f"name_{lang}"] = best[0]
+    row["name"] = row["name_ru"] or row["name_kk"] or fold(mention.surface)

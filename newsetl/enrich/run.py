@@ -1,0 +1,239 @@
+"""One enrichment of the lake as one DuckLake snapshot: read the articles ingest added or
+changed since the snapshot the last enrichment read (DuckLake's change feed on `articles`),
+forget those it deleted, enrich the rest (newsetl.enrich.batch) against the signatures of the
+days around them, and commit. A failed enrichment commits nothing and records nothing, so the
+next one reads the same changes again; ingest never waits for it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import polars as pl
+
+from newsetl.common import checkpoints
+from newsetl.common.sqlfiles import sql_file
+from newsetl.enrich.batch import Article, Options, Result, enrich
+from newsetl.enrich.stories import Signature
+from newsetl.lake.commit import (
+    COMMIT_ATTEMPTS,
+    bind,
+    commit_message,
+    current_snapshot,
+    retry_or_raise,
+    transaction,
+)
+
+# Articles read and enriched per step: bounds memory whatever one run brings.
+BATCH = 2000
+
+
+@dataclass
+class Summary:
+    run_id: str
+    mode: str
+    read_snapshot: int
+    articles: int = 0
+    forgotten: int = 0
+    mentions: int = 0
+    stories: int = 0
+    snapshot_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def pending(con: duckdb.DuckDBPyConnection, everything: bool) -> tuple[list[str], list[str], int]:
+    """(keys to enrich, keys to forget, the snapshot read). Everything: every current article,
+    and every enriched key that is no longer current."""
+    now = current_snapshot(con)
+    last = con.execute("SELECT max(read_snapshot) FROM enrich_runs").fetchone()[0]
+    if everything or last is None:
+        current = [r[0] for r in con.execute("SELECT key FROM articles_current").fetchall()]
+        gone = con.execute(
+            "SELECT key FROM newsetl_internal.enrich_signatures "
+            "EXCEPT SELECT key FROM articles_current"
+        ).fetchall()
+        return sorted(current), sorted(r[0] for r in gone), now
+    if last >= now:
+        return [], [], now
+    try:
+        changed = con.execute(
+            "SELECT DISTINCT key FROM ducklake_table_changes('news', 'main', 'articles', ?, ?)",
+            [last + 1, now],
+        ).pl()
+    except duckdb.Error:
+        # The snapshots since the last enrichment were expired by maintenance: what is new or
+        # reloaded since it started, and what it enriched that is no longer current.
+        changed = con.execute(sql_file("enrich/changed.sql")).pl()
+    bind(con, {"wanted": changed})
+    current = {
+        r[0]
+        for r in con.execute("SELECT key FROM articles_current JOIN wanted USING (key)").fetchall()
+    }
+    keys = set(changed["key"].to_list())
+    return sorted(current), sorted(keys - current), now
+
+
+def read_articles(con: duckdb.DuckDBPyConnection, keys: list[str]) -> list[Article]:
+    bind(con, {"wanted": pl.DataFrame({"key": keys}, schema={"key": pl.String})})
+    rows = con.execute(sql_file("enrich/read_articles.sql")).fetchall()
+    return [
+        Article(key, lang, day, title or "", list(paras or []))
+        for key, lang, day, title, paras in rows
+    ]
+
+
+def read_context(
+    con: duckdb.DuckDBPyConnection, articles: list[Article], exclude: set[str], window: int
+) -> list[Signature]:
+    """Signatures of already enriched articles dated within `window` days of the batch's
+    dates: a date-range read the lake prunes by its files' statistics, never every article."""
+    days = sorted({a.published for a in articles if a.published})
+    if not days:
+        return []
+    bind(
+        con,
+        {
+            "batch_days": pl.DataFrame(
+                {
+                    "lo": [d - timedelta(days=window) for d in days],
+                    "hi": [d + timedelta(days=window) for d in days],
+                }
+            )
+        },
+    )
+    rows = con.execute(
+        "SELECT s.* FROM newsetl_internal.enrich_signatures AS s "
+        "WHERE s.published_date BETWEEN ? AND ? "
+        "AND EXISTS (SELECT 1 FROM batch_days AS b WHERE s.published_date BETWEEN b.lo AND b.hi)",
+        [days[0] - timedelta(days=window), days[-1] + timedelta(days=window)],
+    ).fetchall()
+    out = []
+    for key, language, day, story_id, entities, numbers, prefixes, minhash in rows:
+        if key in exclude:
+            continue
+        out.append(
+            Signature(key, language or "", day, set(entities), set(numbers), set(prefixes),
+                      list(minhash), story_id)
+        )  # fmt: skip
+    return out
+
+
+def frames(result: Result) -> dict[str, pl.DataFrame]:
+    mentions = pl.DataFrame(
+        [(k, m.entity_id, m.position, m.surface) for k, m in result.mentions],
+        schema={
+            "key": pl.String,
+            "entity_id": pl.String,
+            "position": pl.Int32,
+            "surface": pl.String,
+        },
+        orient="row",
+    )
+    entities = pl.DataFrame(
+        [(i, e["kind"], e["name"], e["name_kk"], e["name_ru"]) for i, e in result.entities.items()],
+        schema={"entity_id": pl.String, "kind": pl.String, "name": pl.String,
+                "name_kk": pl.String, "name_ru": pl.String},
+        orient="row",
+    )  # fmt: skip
+    stories = pl.DataFrame(
+        [(s.story_id, s.key) for s in result.signatures],
+        schema={"story_id": pl.String, "key": pl.String},
+        orient="row",
+    )
+    links = pl.DataFrame(
+        [(x.key, x.other, x.score, x.entities, x.numbers, x.prefixes) for x in result.links],
+        schema={"key": pl.String, "linked_to": pl.String, "score": pl.Float64,
+                "entities": pl.Float64, "numbers": pl.Float64, "prefixes": pl.Float64},
+        orient="row",
+    )  # fmt: skip
+    dups = pl.DataFrame(
+        result.duplicates,
+        schema={"key": pl.String, "duplicate_of": pl.String, "similarity": pl.Float64},
+        orient="row",
+    )
+    signatures = pl.DataFrame(
+        [(s.key, s.language, s.published, s.story_id, sorted(s.entities), sorted(s.numbers),
+          sorted(s.prefixes), s.minhash) for s in result.signatures],
+        schema={"key": pl.String, "language": pl.String, "published_date": pl.Date,
+                "story_id": pl.String, "entities": pl.List(pl.String),
+                "numbers": pl.List(pl.String), "prefixes": pl.List(pl.String),
+                "minhash": pl.List(pl.UInt64)},
+        orient="row",
+    )  # fmt: skip
+    return {
+        "new_mentions": mentions,
+        "new_entities": entities,
+        "new_stories": stories,
+        "new_links": links,
+        "new_duplicates": dups,
+        "new_signatures": signatures,
+    }
+
+
+def enrich_lake(
+    con: duckdb.DuckDBPyConnection,
+    options: Options | None = None,
+    *,
+    everything: bool = False,
+    run_id: str | None = None,
+) -> Summary:
+    """Enrich what changed (or everything) and commit it as one snapshot."""
+    options = options or Options.of()
+    started = datetime.now(UTC)
+    run_id = run_id or uuid.uuid4().hex[:12]
+    keys, gone, read_snapshot = pending(con, everything)
+    summary = Summary(run_id, "all" if everything else "changes", read_snapshot)
+    summary.forgotten = len(gone)
+    # Names known before this run: the lake's entities, unless every article is read again
+    # (then the run's own findings, so a name no article supports any more is not carried on).
+    known = (
+        set()
+        if everything
+        else {r[0] for r in con.execute("SELECT entity_id FROM entities").fetchall()}
+    )
+    merged = Result()
+    touched = set(gone)
+    for offset in range(0, len(keys), BATCH):
+        articles = read_articles(con, keys[offset : offset + BATCH])
+        batch_keys = {a.key for a in articles}
+        touched |= batch_keys
+        context = read_context(con, articles, touched, options.window_days)
+        context += [s for s in merged.signatures if s.key not in batch_keys]
+        result = enrich(articles, context, known, options)
+        known |= set(result.entities)
+        merged.mentions += result.mentions
+        merged.signatures += result.signatures
+        merged.links += result.links
+        merged.duplicates += result.duplicates
+        for entity_id, row in result.entities.items():
+            merged.entities.setdefault(entity_id, row)
+    summary.articles = len(merged.signatures)
+    summary.mentions = len(merged.mentions)
+    summary.stories = len({s.story_id for s in merged.signatures})
+    relations = frames(merged)
+    relations["touched"] = pl.DataFrame({"key": sorted(touched)}, schema={"key": pl.String})
+    if not touched:
+        return summary  # nothing changed since the last enrichment: no snapshot
+    bind(con, relations)
+    for attempt in range(COMMIT_ATTEMPTS):
+        try:
+            with transaction(con):
+                expected = current_snapshot(con) + 1
+                run_row = pl.DataFrame(
+                    [{**{k: v for k, v in summary.as_dict().items() if k != "snapshot_id"},
+                      "started_at": started, "finished_at": datetime.now(UTC),
+                      "snapshot_id": expected}]
+                )  # fmt: skip
+                bind(con, {"run_row": run_row})
+                con.execute(sql_file("enrich/write.sql"))
+                commit_message(con, run_id, "enrichment")
+                checkpoints.reach("enriching")
+            break
+        except duckdb.Error as exc:
+            retry_or_raise(exc, attempt)
+    summary.snapshot_id = expected
+    return summary

@@ -1,0 +1,147 @@
+"""The enrichment on a real DuckLake catalog: every current article in exactly one story, no
+mention of a deleted article, and a second run that reads only what changed since the first.
+Articles are written as ingest writes them (rows in articles and paragraphs, deletion by
+deleted_at), one snapshot per change."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bench.eval_enrich import load
+from newsetl.common.catalog import Catalog
+from newsetl.enrich.run import enrich_lake
+from newsetl.lake.commit import transaction
+from newsetl.lake.connection import connect
+from newsetl.lake.migrations import prepare
+
+
+def put(con, article) -> None:
+    """One article as the load writes it: its old rows replaced."""
+    now = datetime.now(UTC)
+    body = "\n\n".join(article.paragraphs)
+    with transaction(con):
+        con.execute("DELETE FROM articles WHERE key = ?", [article.key])
+        con.execute("DELETE FROM paragraphs WHERE key = ?", [article.key])
+        con.execute(
+            "INSERT INTO articles (key, doc_id, title, published_date, date_source, language, "
+            "body, paragraph_count, char_count, word_count, source_encoding, content_sha256, "
+            "mojibake_repaired, etag, run_id, loaded_at) VALUES "
+            "(?, ?, ?, ?, 'header', ?, ?, ?, ?, ?, 'utf-8', md5(?), false, 'e', 'r', ?)",
+            [article.key, article.key, article.title, article.published, article.language,
+             body, len(article.paragraphs), len(body), len(body.split()), body, now],
+        )  # fmt: skip
+        for position, text in enumerate(article.paragraphs, 1):
+            con.execute("INSERT INTO paragraphs VALUES (?, ?, ?)", [article.key, position, text])
+
+
+@pytest.fixture
+def lake(tmp_path: Path):
+    con = connect(Catalog.parse(str(tmp_path / "news.sqlite"), None))
+    prepare(con)
+    yield con
+    con.close()
+
+
+def invariants(con) -> None:
+    current = {r[0] for r in con.execute("SELECT key FROM articles_current").fetchall()}
+    rows = con.execute("SELECT key, count(*) FROM story_articles GROUP BY key").fetchall()
+    assert {k for k, _ in rows} == current
+    assert all(n == 1 for _, n in rows)
+    stray = con.execute(
+        "SELECT count(*) FROM entity_mentions WHERE key NOT IN (SELECT key FROM articles_current)"
+    ).fetchone()[0]
+    assert stray == 0
+
+
+def test_enrichment_reads_changes_and_forgets_deleted_articles(lake) -> None:
+    gold, articles = load()
+    by_key = {a.key: a for a in articles}
+    story = {k: a["story"] for k, a in gold["articles"].items()}
+    # Story S01 (two Russian, one Kazakh article) and a distractor a day later.
+    first = ["052", "085", "007"]
+    for key in first:
+        put(lake, by_key[key])
+    summary = enrich_lake(lake)
+    assert summary.articles == 3 and summary.snapshot_id is not None
+    invariants(lake)
+    ids = dict(lake.execute("SELECT key, story_id FROM story_articles").fetchall())
+    assert ids["052"] == ids["085"]
+    assert ids["007"] != ids["052"]
+    assert (
+        lake.execute(
+            "SELECT count(*) FROM entity_mentions JOIN entities USING (entity_id) "
+            "WHERE entity_id = 'person:токаев' AND key IN ('052', '085')"
+        ).fetchone()[0]
+        >= 4
+    )
+
+    # Nothing changed: nothing read, no snapshot.
+    assert enrich_lake(lake).snapshot_id is None
+
+    # The third article of S01 arrives and one article leaves the source.
+    put(lake, by_key["064"])
+    with transaction(lake):
+        lake.execute("UPDATE articles SET deleted_at = now() WHERE key = '007'")
+    summary = enrich_lake(lake)
+    assert (summary.articles, summary.forgotten) == (1, 1)
+    invariants(lake)
+    ids = dict(lake.execute("SELECT key, story_id FROM story_articles").fetchall())
+    assert story["064"] == story["052"] and ids["064"] == ids["052"]
+    assert lake.execute("SELECT count(*) FROM entity_mentions WHERE key = '007'").fetchone()[0] == 0
+    runs = lake.execute("SELECT mode, articles FROM enrich_runs ORDER BY snapshot_id").fetchall()
+    assert runs == [("changes", 3), ("changes", 1)]
+
+
+def test_stories_view_and_analyst_macros(lake) -> None:
+    _, articles = load()
+    for article in articles:
+        if article.published and article.published < date(2020, 1, 1):
+            put(lake, article)
+    enrich_lake(lake, everything=True)
+    invariants(lake)
+    total = lake.execute("SELECT sum(article_count) FROM stories").fetchone()[0]
+    assert total == lake.execute("SELECT count(*) FROM articles_current").fetchone()[0]
+    timeline = lake.execute("SELECT DISTINCT language FROM entity_timeline('Токаев')").fetchall()
+    assert {r[0] for r in timeline} == {"kk", "ru"}
+    assert lake.execute("SELECT count(*) FROM people_together").fetchone()[0] > 0
+    assert lake.execute("SELECT count(*) FROM entity_weekly").fetchone()[0] > 0
+    lake.execute("SELECT * FROM stories_one_language").fetchall()
+
+
+def test_linking_reads_only_the_days_around_new_articles(lake) -> None:
+    from dataclasses import replace
+
+    from newsetl.enrich.run import read_context
+
+    _, articles = load()
+    by_key = {a.key: a for a in articles}
+    for key in ("052", "085", "064"):  # 2019-09-02 and 2019-09-03
+        put(lake, by_key[key])
+    enrich_lake(lake)
+    near = replace(by_key["007"], published=date(2019, 9, 4))
+    far = replace(by_key["007"], published=date(2019, 9, 10))
+    assert {s.key for s in read_context(lake, [near], set(), 2)} == {"052", "085", "064"}
+    assert {s.key for s in read_context(lake, [near], set(), 1)} == {"064"}
+    assert read_context(lake, [near], set(), 0) == []
+    assert read_context(lake, [far], set(), 2) == []
+
+
+def test_changes_are_found_after_maintenance_expired_the_snapshots(lake) -> None:
+    from newsetl.lake.maintain import maintain
+
+    _, articles = load()
+    by_key = {a.key: a for a in articles}
+    put(lake, by_key["052"])
+    put(lake, by_key["085"])
+    enrich_lake(lake)
+    put(lake, by_key["064"])
+    with transaction(lake):
+        lake.execute("UPDATE articles SET deleted_at = now() WHERE key = '085'")
+    maintain(lake, 0)  # every snapshot but the current one expired
+    summary = enrich_lake(lake)
+    assert (summary.articles, summary.forgotten) == (1, 1)
+    invariants(lake)
+    assert enrich_lake(lake).snapshot_id is None
