@@ -161,7 +161,11 @@ class Command(_FlagsTakeNoValue, typer.core.TyperCommand):
             signum = interrupt.signal_of(exc)
             if signum is None:
                 raise
-            raise typer.Exit(interrupt.finish(signum)) from None
+            interrupt.stop(signum)
+        finally:
+            if interrupt.stopping():
+                interrupt.leave()  # the line, and out: exit 128 + the signal
+            interrupt.done()
 
 
 class Group(_FlagsTakeNoValue, typer.core.TyperGroup):

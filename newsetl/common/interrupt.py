@@ -55,6 +55,9 @@ _state: dict = {
     "said": False,  # the one line printed
     "run_id": None,  # the run under way
     "committed": None,  # (run_id, snapshot_id) once its transaction committed
+    "since": 0.0,  # when the command began to stop (time.monotonic)
+    "installed": False,  # this process is a command of the CLI (install)
+    "done": False,  # the command has returned: the process is on its way out
     "committing": None,  # the run whose COMMIT is under way
     "work": "nothing was committed",  # the line of a command with no run (see note_work)
 }
@@ -81,6 +84,8 @@ def stop(signum: int | None = None) -> None:
     with _lock:
         if signum is not None and _state["signum"] is None:
             _state["signum"] = signum
+        if not _stopping.is_set():
+            _state["since"] = time.monotonic()
         _stopping.set()
     _start_watchdog()
 
@@ -166,6 +171,13 @@ def say() -> None:
         os.write(2, text.encode())
 
 
+def done() -> None:
+    """The command has returned: a signal from now on ends the exit (its handlers: stopping
+    Prefect's temporary server, the pools) within the deadline, without an exception inside
+    them."""
+    _state["done"] = True
+
+
 def stop_helpers(hard: bool = False) -> None:
     """Run every on_stop callback (each once); on a hard exit the hard-only ones too."""
     with _lock:
@@ -192,15 +204,44 @@ def hard_exit() -> None:
     """Out now: the line, the helpers killed, no exit handlers waited for."""
     say()
     stop_helpers(hard=True)
-    with suppress(Exception):
-        sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
     os._exit(exit_code(_state["signum"] or signal.SIGINT))
 
 
+LOG_FLUSH_SECONDS = 1.0
+
+
+def leave() -> None:
+    """A stopped command's exit, once its work has unwound: the line, its helpers stopped, the
+    log records still queued sent on (Prefect's go to its API) for at most LOG_FLUSH_SECONDS,
+    then out, without the interpreter's teardown or exit handlers (seconds of them: Prefect's
+    services, the pools, the modules), which have nothing left to do that matters."""
+    finish()
+    left = DEADLINE_SECONDS - (time.monotonic() - _state["since"]) - 1.0
+    flushing = threading.Thread(target=_flush_logs, name="newsetl-log-flush", daemon=True)
+    flushing.start()
+    flushing.join(timeout=max(0.0, min(LOG_FLUSH_SECONDS, left)))
+    hard_exit()
+
+
+def _flush_logs() -> None:
+    import logging
+
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", ()):
+            with suppress(Exception):
+                handler.flush()
+
+
 def _start_watchdog() -> None:
+    """Only in a command of the CLI: elsewhere (a flow run a Prefect worker started, a test
+    calling a flow) the process is not ours to end."""
     global _watchdog
     with _lock:
-        if _watchdog is not None:
+        if _watchdog is not None or not _state["installed"]:
             return
 
         def watch() -> None:
@@ -212,6 +253,9 @@ def _start_watchdog() -> None:
 
 
 def _handler(signum: int, frame: object) -> None:
+    if _state["done"]:  # on the way out already (exit handlers): bounded, not interrupted
+        stop(signum)
+        return
     with _lock:
         first = _state["signum"] is None
         if first:
@@ -232,6 +276,7 @@ def install() -> None:
     """The command's handlers for SIGINT, SIGTERM and SIGHUP (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         return
+    _state["installed"] = True
     # The pools of a stopped command are killed, not shut down: multiprocessing's resource
     # tracker (started later, with this environment) then removes their semaphores itself, and
     # would say so in a warning of its own after the command's one line.
