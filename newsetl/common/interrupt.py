@@ -8,7 +8,10 @@ committed, and exit 128 + the signal (130, 143, 129). A second SIGINT exits at o
 The processes a command starts (Prefect's temporary server, the GX process, the fork server and
 the parse workers) leave the command's process group as they start (newsetl.common.localserver),
 so a signal to the group reaches the command alone: the server outlives the flow's last state
-change, and no worker dies with a traceback. The command stops them itself on its way out.
+change, and no worker dies with a traceback. The command stops them itself on its way out
+(`leave`), and leaves without waiting for the interpreter's teardown. A thread watching the
+signals' wakeup fd starts a watchdog that ends the command DEADLINE_SECONDS after the first
+signal, whatever its main thread is doing.
 
 Nothing here imports Prefect.
 """
