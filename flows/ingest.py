@@ -11,7 +11,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.params import run_settings
-from newsetl.common import progress
+from newsetl.common import interrupt, progress
 from newsetl.common.settings import Settings
 from newsetl.lake.staging import exclusive_run
 from newsetl.parse.chunk import ChunkOutcome
@@ -26,7 +26,13 @@ from newsetl.source.plan import (
     unlisted_objects,
     wanted_chunks,
 )
-from tasks.fetch import CHUNKS_IN_FLIGHT, fetch_and_parse, list_objects, start_parse_workers
+from tasks.fetch import (
+    CHUNKS_IN_FLIGHT,
+    fetch_and_parse,
+    list_objects,
+    start_parse_workers,
+    stop_chunks,
+)
 from tasks.load import load_run
 from tasks.report import build_data_docs, publish_summary
 from tasks.state import WarehouseState, open_warehouse
@@ -60,15 +66,19 @@ def fetch_in_chunks(settings: Settings, plan: pl.DataFrame, stage_dir: Path) -> 
     failures: list[BaseException] = []
     done = 0
     progress.advance("fetch", 0, total)
-    for future in as_completed(futures):
-        try:
-            outcome = future.result()
-        except Exception as exc:
-            failures.append(exc)
-            continue
-        outcomes.append(outcome)
-        done += outcome.checks.height + len(outcome.unread)
-        progress.advance("fetch", done, total)
+    try:
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except Exception as exc:
+                failures.append(exc)
+                continue
+            outcomes.append(outcome)
+            done += outcome.checks.height + len(outcome.unread)
+            progress.advance("fetch", done, total)
+    except BaseException as exc:  # a signal: the chunks give up, and are waited for
+        stop_chunks(futures, exc)
+        raise
     if failures:
         raise failures[0]
     return outcomes
@@ -116,8 +126,10 @@ def process_plan(
 
 
 def new_summary(settings: Settings) -> RunSummary:
+    run_id = new_run_id()
+    interrupt.note_run(run_id)
     return RunSummary(
-        run_id=new_run_id(),
+        run_id=run_id,
         source=settings.source,
         db=settings.catalog.describe(),
         started_at=datetime.now(UTC),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import suppress
 from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
+from newsetl.common import interrupt
 from newsetl.common.settings import Settings
 from newsetl.lake.quarantine import open_source
 from newsetl.parse.chunk import ChunkOutcome, parse_pool, parse_processes_for, process_chunk
@@ -90,3 +93,21 @@ def fetch_and_parse(
     for key, reason in outcome.unread:
         logger.warning("could not read %r: %s", key, reason)
     return outcome
+
+
+CHUNK_STOP_SECONDS = 2.0
+
+
+def stop_chunks(futures: list, exc: BaseException) -> None:
+    """When `exc`, which stopped the wait for a run's chunks, is a signal: their fetching threads
+    give up at the next object (interrupt.check), their parse workers are killed, and they are
+    waited for (briefly), so that none writes into the staging folder after the run removed it."""
+    signum = interrupt.signal_of(exc)
+    if signum is None:
+        return
+    interrupt.stop(signum)
+    interrupt.stop_helpers()
+    deadline = time.monotonic() + CHUNK_STOP_SECONDS
+    for future in futures:
+        with suppress(BaseException):
+            future.wait(timeout=max(0.0, deadline - time.monotonic()))

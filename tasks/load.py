@@ -12,7 +12,7 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from newsetl.common import checkpoints
+from newsetl.common import checkpoints, interrupt
 from newsetl.common.settings import Settings
 from newsetl.lake import commit
 from newsetl.lake.quarantine import QuarantineSource
@@ -86,6 +86,7 @@ def load_run(
         )
     finally:
         con.close()
+    interrupt.note_committed(summary.run_id, summary.snapshot_id)
     checkpoints.reach("committed")
     with suppress(Exception):  # committed: nothing after this line may fail the run
         # What `make profile` reads to attribute the load's wall time.

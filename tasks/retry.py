@@ -9,11 +9,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from newsetl.common import interrupt
+
 
 def is_permanent(exc: BaseException) -> bool:
     """Bad arguments, and the errors that say so of themselves (newsetl.source.stores.SourceError
     but TransientSourceError, newsetl.common.catalog.WarehouseConfigError,
-    flows.params.BadParameters)."""
+    flows.params.BadParameters), and whatever fails once the command is stopping on a signal (a
+    query DuckDB cut short, newsetl.common.interrupt.Stopped)."""
+    if interrupt.stopping():
+        return True
     return isinstance(exc, ValidationError) or bool(getattr(exc, "permanent", False))
 
 

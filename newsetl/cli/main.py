@@ -46,6 +46,9 @@ def _group(
     ] = False,
 ) -> None:
     """newsetl: news articles from a bucket into a validated DuckLake warehouse."""
+    from newsetl.common import interrupt
+
+    interrupt.install()  # SIGINT, SIGTERM, SIGHUP: one line, exit 128 + N (common.interrupt)
 
 
 app.command(cls=Command)(run)

@@ -29,6 +29,7 @@ def maintain(
     """Merge the small files runs leave, expire snapshots older than the retention, and delete
     files no snapshot references. Safe while readers are attached; a run waits for it."""
     from newsetl.common.catalog import WarehouseError
+    from newsetl.common.interrupt import note_work
     from newsetl.lake.connection import connect
     from newsetl.lake.maintain import maintain as run_maintenance
 
@@ -37,6 +38,9 @@ def maintain(
         raise fail(f"warehouse not found: {catalog.describe()}")
     with Feedback() as feedback, writing(settings, "", feedback):
         feedback("maintaining")
+        note_work(
+            "the maintenance steps done before it stay (each is whole); run it again to finish"
+        )
         try:
             con = connect(catalog, endpoint_url=settings.endpoint_url)
             try:

@@ -144,7 +144,28 @@ class _FlagsTakeNoValue:
 
 
 class Command(_FlagsTakeNoValue, typer.core.TyperCommand):
-    """A newsetl command (see _FlagsTakeNoValue)."""
+    """A newsetl command (see _FlagsTakeNoValue). SIGINT, SIGTERM and SIGHUP stop it cleanly,
+    with one line and exit 128 + the signal (newsetl.common.interrupt)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        import click
+
+        from newsetl.common import interrupt
+
+        interrupt.install()
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException):
+            raise
+        except BaseException as exc:
+            signum = interrupt.signal_of(exc)
+            if signum is None:
+                raise
+            interrupt.stop(signum)
+        finally:
+            if interrupt.stopping():
+                interrupt.leave()  # the line, and out: exit 128 + the signal
+            interrupt.done()
 
 
 class Group(_FlagsTakeNoValue, typer.core.TyperGroup):

@@ -14,7 +14,7 @@ from newsetl.cli.terminal import (
     fail,
     print_json,
 )
-from newsetl.cli.writer import start_prefect, stop_cleanly_on_sigterm, warm_quality, writing
+from newsetl.cli.writer import start_prefect, warm_quality, writing
 from newsetl.common.settings import Settings
 
 quarantine_app = typer.Typer(
@@ -63,7 +63,6 @@ def quarantine_retry(settings: Settings, verbose: VerboseOption = False) -> None
     with Feedback() as feedback:
         feedback("checking")
         with writing(settings, QuarantineSource.SCHEME + settings.db, feedback):
-            stop_cleanly_on_sigterm()
             feedback("prefect")
             prefect_ready = start_prefect(verbose)
             warm_quality(settings)

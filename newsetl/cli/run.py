@@ -23,7 +23,6 @@ from newsetl.cli.terminal import (
 from newsetl.cli.writer import (
     one_line,
     start_prefect,
-    stop_cleanly_on_sigterm,
     warm_quality,
     writing,
 )
@@ -130,7 +129,6 @@ def run(
         with writing(
             settings, settings.source, feedback, check_source=True, lock=not settings.dry_run
         ):
-            stop_cleanly_on_sigterm()
             feedback("prefect")
             prefect_ready = start_prefect(verbose)
             warm_quality(settings)

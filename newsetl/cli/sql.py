@@ -36,13 +36,19 @@ def sql_command(
     if output not in SQL_FORMATS:
         raise fail(f"bad arguments: --format must be one of {', '.join(SQL_FORMATS)}", EXIT_USAGE)
     if command is None:
+        import signal
+
         from newsetl.cli.shell import run_shell
         from newsetl.common.catalog import WarehouseError
+        from newsetl.common.interrupt import passed_on
 
+        # Ctrl-C is the shell's (it stops a query); SIGTERM and SIGHUP stop both.
         try:
-            raise typer.Exit(run_shell(settings.catalog, endpoint_url=settings.endpoint_url))
+            with passed_on(signal.SIGINT):
+                code = run_shell(settings.catalog, endpoint_url=settings.endpoint_url)
         except WarehouseError as exc:
             raise fail(str(exc)) from None
+        raise typer.Exit(code)
     import duckdb
 
     from newsetl.lake.migrations import unfinished

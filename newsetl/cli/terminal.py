@@ -30,6 +30,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREAD, EXIT_FOLLOWUP = 0, 1, 2, 3, 4
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
+    from newsetl.common import interrupt
+
+    if interrupt.stopping():  # what a signal broke: the command's one line says it all
+        return typer.Exit(interrupt.finish())
     errors().print(f"[bold red]newsetl:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -27,17 +26,6 @@ def quiet_prefect(verbose: bool) -> None:
     # migrations) can take longer than Prefect's 20 s default. It never needs the internet.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
-def stop_cleanly_on_sigterm() -> None:
-    """A scheduler or `timeout` stops a run with SIGTERM. Turned into an exit rather than a
-    kill, the run still stops what it started (Prefect's server, the GX process, the parse
-    workers) on its way out, as it does on Ctrl-C."""
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
 
 def start_prefect(verbose: bool) -> Callable[[], None]:

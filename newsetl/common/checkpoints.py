@@ -8,7 +8,8 @@ FIFO are passed without waiting.
 
 The moments: `fetching` (the first objects of the run are being fetched), `loading` (inside the
 load transaction, before its commit), `committed` (after the commit, before the reports),
-`enriching` (inside an enrichment's write transaction, before its commit).
+`reports` (the Data Docs being written, in the GX process), `enriching` (inside an enrichment's
+write transaction, before its commit).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import threading
 from pathlib import Path
 
 ENV = "NEWSETL_CHECKPOINTS"
-MOMENTS = ("fetching", "loading", "committed", "enriching")
+MOMENTS = ("fetching", "loading", "committed", "reports", "enriching")
 _reached: set[str] = set()
 _lock = threading.Lock()
 
@@ -40,8 +41,13 @@ def reach(name: str) -> None:
             return
     except FileNotFoundError:
         return
+    # Unbuffered: a signal that arrives while the write blocks is raised from it (a buffered
+    # file's close would report the BrokenPipeError of its second flush attempt instead, with
+    # the signal's exception hidden in its context).
+    fd = os.open(fifo, os.O_WRONLY)  # blocks until the test opens it to read
     try:
-        with open(fifo, "w") as pipe:  # blocks until the test opens it to read
-            pipe.write(f"{os.getpid()}\n")
+        os.write(fd, f"{os.getpid()}\n".encode())
     except BrokenPipeError:  # the test read nothing and let the run go on
         pass
+    finally:
+        os.close(fd)

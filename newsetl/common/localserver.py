@@ -13,6 +13,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 
 def free_port() -> int:
@@ -28,6 +30,50 @@ def answers(url: str, timeout: float = 2.0) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+# The signals a terminal, `timeout`, systemd or a container runtime sends to a whole process group.
+GROUP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Around starting a worker process (a pool's submit, which may start one): the group's
+    signals are blocked in this thread, so the process starts with them blocked (the mask is
+    inherited through fork and exec) and no Ctrl-C reaches it before it has left the group
+    (`leave_group`). Signals meanwhile sent to this process go to its other threads, or wait
+    until the block ends: none is lost. The standard library starts its resource tracker the
+    same way."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def leave_group() -> None:
+    """In a worker process started under `signals_held`: move to a process group of its own, so
+    that a signal to the command's group (Ctrl-C, `timeout`, systemd) reaches the command alone,
+    which then stops its workers itself; drop what was sent to the old group meanwhile; SIGINT
+    and SIGHUP stay ignored, SIGTERM (what a pool or the command sends it directly) stops it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return
+    with suppress(OSError):  # already a group leader (a session leader cannot move)
+        os.setpgid(0, 0)
+    for signum in GROUP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)  # discards a pending one
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, GROUP_SIGNALS)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def kill_now(pids: list[int]) -> None:
+    """SIGKILL these processes (ours, by PID); a gone one is skipped."""
+    for pid in pids:
+        with suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def terminate(process: subprocess.Popen | None, timeout: float) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from newsetl.common import checkpoints
+from newsetl.common import checkpoints, interrupt
 from newsetl.common.catalog import WarehouseError
 from newsetl.common.sqlfiles import ALIAS, quote, run_script
 from newsetl.lake.lock import sqlite_locked_message
@@ -83,15 +83,22 @@ def snapshot_of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: any exception inside rolls every statement back."""
+def transaction(
+    con: duckdb.DuckDBPyConnection, on_commit: Callable[[], None] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: any exception inside rolls every statement back. A signal that arrives
+    during the COMMIT is acted on right after it (and after `on_commit`), so that a stopped
+    command knows whether it went through (newsetl.common.interrupt)."""
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+    with interrupt.deferred():
+        con.execute("COMMIT")
+        if on_commit is not None:
+            on_commit()
 
 
 def bind(con: duckdb.DuckDBPyConnection, frames: Mapping[str, pl.DataFrame | list[Path]]) -> None:
@@ -187,7 +194,7 @@ def _apply_once(
     run_id: str,
     postings: list[Path],
 ) -> int:
-    with transaction(con):
+    with transaction(con, on_commit=lambda: interrupt.note_committed(run_id)):
         expected = current_snapshot(con) + 1
         bind(con, {"run_row": run_row.with_columns(snapshot_id=pl.lit(expected, pl.Int64))})
         if loaded:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from newsetl.common import interrupt
 from newsetl.common.localserver import alive
 from newsetl.common.settings import Settings
 from newsetl.lake.lock import writer_lock
@@ -22,15 +23,26 @@ def exclusive_run(settings: Settings, run_id: str) -> Iterator[Path]:
     """The writer lock for the whole run, and a staging folder that is gone afterwards. Folders
     that runs killed before they could remove theirs are removed first."""
     stage_dir = settings.staging_dir / f"{run_id}-{os.getpid()}"
+
+    def remove() -> None:
+        shutil.rmtree(stage_dir, ignore_errors=True)
+        with suppress(OSError):
+            stage_dir.parent.rmdir()  # only when no other run stages there
+
     with writer_lock(settings.catalog, settings.lock_timeout, scope=settings.source):
         remove_stale_staging(settings.staging_dir)
         stage_dir.mkdir(parents=True, exist_ok=True)
+        interrupt.on_stop(stage_dir, remove, hard_only=True)  # a stopped run's last resort
         try:
             yield stage_dir
+        except BaseException as exc:
+            signum = interrupt.signal_of(exc)
+            if signum is not None:
+                interrupt.stop(signum)  # e.g. Prefect's SIGTERM bridge
+            raise
         finally:
-            shutil.rmtree(stage_dir, ignore_errors=True)
-            with suppress(OSError):
-                stage_dir.parent.rmdir()  # only when no other run stages there
+            remove()
+            interrupt.on_stop(stage_dir, None, hard_only=True)
 
 
 def remove_stale_staging(staging_dir: Path) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 import tenacity
 
-from newsetl.common import checkpoints
+from newsetl.common import checkpoints, interrupt
 from newsetl.parse.article import parse_article
 from newsetl.parse.records import Article, ParseResult, Rejection
 from newsetl.parse.rows import ARTICLE_SCHEMA, PARAGRAPH_SCHEMA, RAW_SCHEMA, build_frames
@@ -63,6 +63,7 @@ def fetch_one(source: Source, wanted: Wanted) -> bytes | ObjectUnreadable:
         ),
         reraise=True,
     )
+    interrupt.check()  # a stopping command fetches nothing more
     try:
         return retrying(source.fetch, wanted.key, wanted.etag or None)
     except ObjectUnreadable as exc:
@@ -145,7 +146,9 @@ def _warm_worker(caller: int) -> None:
 
 # Imported once by the fork server, then shared by every worker forked from it: the main module
 # (which each worker would otherwise import again, CLI and all) and the parsing code.
+# newsetl.parse.forkserver_group first: the fork server leaves the command's process group.
 PRELOAD = [
+    "newsetl.parse.forkserver_group",
     "__main__",
     "newsetl.parse.chunk",
     "newsetl.parse.language",
@@ -166,6 +169,8 @@ def parse_pool(processes: int) -> ProcessPoolExecutor:
     Workers come from a fork server: the caller runs threads (Prefect's), which a plain `fork`
     does not copy safely, and `spawn` would make every worker import polars, the parser and the
     caller's main module again (about 2 s of CPU each, measured with `make profile`)."""
+    from newsetl.common.localserver import kill_now, signals_held
+
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     pool = ProcessPoolExecutor(
@@ -174,10 +179,14 @@ def parse_pool(processes: int) -> ProcessPoolExecutor:
         initializer=_warm_worker,
         initargs=(os.getpid(),),
     )
+    # A stopped command does not wait for the chunks being parsed: the workers go at once.
+    interrupt.on_stop(pool, lambda: kill_now(list(getattr(pool, "_processes", None) or {})))
     # The executor spawns workers one submission at a time; start them all now, while the
-    # first chunks are being fetched, rather than one by one in the middle of them.
-    for _ in range(processes):
-        pool.submit(time.sleep, 0.1)
+    # first chunks are being fetched, rather than one by one in the middle of them. The first
+    # submit starts the fork server, with the group's signals held (see forkserver_group).
+    with signals_held():
+        for _ in range(processes):
+            pool.submit(time.sleep, 0.1)
     return pool
 
 
@@ -213,8 +222,10 @@ def _parse_in_pool(
 ) -> ChunkOutcome:
     """A worker that died leaves its pool broken for good: forget that pool, so the task's
     retry gets a new one, and let the error go up."""
+    interrupt.check()
     try:
         return parse_pool(processes).submit(stage_chunk, items, stage_dir, index, held).result()
     except BrokenProcessPool:
         parse_pool.cache_clear()
+        interrupt.check()  # its workers were stopped with the command: no new pool
         raise

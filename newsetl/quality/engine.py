@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsetl.common import checkpoints
 from newsetl.quality.reports_lock import DEFAULT_TIMEOUT, reports_lock
 
 if TYPE_CHECKING:
@@ -198,6 +199,7 @@ class QualityEngine:
         from newsetl.quality.datadocs_assets import localize_data_docs
 
         with self._locked(lock_timeout):
+            checkpoints.reach("reports")
             store = self._results_store
             validations_dir = self.data_docs_dir / "validations"
             marker = self.data_docs_dir / RENDER_MARKER

@@ -20,6 +20,8 @@ from typing import Any
 
 import polars as pl
 
+from newsetl.common import interrupt
+from newsetl.common.localserver import kill_now, signals_held
 from newsetl.quality.engine import shared_engine
 from newsetl.quality.outcomes import ValidationReport
 
@@ -42,11 +44,15 @@ class EngineProcess:
         self.suites_dir = Path(suites_dir).resolve()
         self.gx_root = Path(gx_root).resolve()
         self._pool = pool
-        self.warming: Future = pool.submit(_warm, self.suites_dir, self.gx_root)
+        with signals_held():  # the first submit starts the GX process
+            self.warming: Future = pool.submit(_warm, self.suites_dir, self.gx_root)
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         try:
-            future = self._pool.submit(_invoke, self.suites_dir, self.gx_root, method, args, kwargs)
+            with signals_held():
+                future = self._pool.submit(
+                    _invoke, self.suites_dir, self.gx_root, method, args, kwargs
+                )
             return future.result()
         except BrokenProcessPool:
             # The GX process died: forget it, so that a retry starts a new one.
@@ -88,17 +94,21 @@ class EngineProcess:
 def _pool() -> ProcessPoolExecutor:
     """One GX process for the life of this process: it imports GX once and keeps one engine
     per context."""
-    return ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
         initargs=(os.getpid(),),
     )
+    # A stopped command does not wait for a validation (seconds) to end: the GX process goes.
+    interrupt.on_stop(pool, lambda: kill_now(list(getattr(pool, "_processes", None) or {})))
+    return pool
 
 
 def _start_worker(caller: int) -> None:
-    from newsetl.common.localserver import exit_with
+    from newsetl.common.localserver import exit_with, leave_group
 
+    leave_group()  # a Ctrl-C to the command's group is the command's to handle
     exit_with(caller)  # a run killed with SIGKILL leaves no GX process behind
     _exit_without_teardown()
 

@@ -23,7 +23,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from newsetl.common.localserver import alive, answers, die_with_parent, free_port, terminate
+from newsetl.common import interrupt
+from newsetl.common.localserver import (
+    alive,
+    answers,
+    die_with_parent,
+    free_port,
+    kill_now,
+    terminate,
+)
 
 # What Prefect's SubprocessASGIServer sets for its ephemeral server process.
 EPHEMERAL_ENV = {
@@ -34,6 +42,13 @@ EPHEMERAL_ENV = {
     # the Prefect collections to hash them) cost 0.9-2 s of the server's 5-7 s of boot CPU.
     "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
     "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+}
+# The CLI's own client of that server: a server that is gone (killed by PID, out of memory) is
+# given up on within seconds instead of minutes per call (Prefect's defaults: 5 retries with
+# 2, 4, 8, 16 and 32 s of back-off, 60 s per request). An explicit setting still wins.
+CLIENT_ENV = {
+    "PREFECT_CLIENT_MAX_RETRIES": "2",
+    "PREFECT_API_REQUEST_TIMEOUT": "30",
 }
 _FALSE = {"0", "false", "no", "off"}
 
@@ -108,9 +123,15 @@ class TemporaryServer:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # A session of its own: Ctrl-C (SIGINT to the terminal's foreground group) or
+                # SIGTERM to the CLI's group does not reach it, so it outlives the flow's last
+                # state change (a Crashed flow run is recorded, not retried against a dead
+                # server); the CLI stops it at exit.
+                start_new_session=True,
                 preexec_fn=die_with_parent,  # a CLI killed with SIGKILL takes its server along
             )
         atexit.register(self.stop)
+        interrupt.on_stop(self, lambda: kill_now([self.process.pid]), hard_only=True)
 
     def healthy(self) -> bool:
         return answers(f"{self.api_url}/health")
@@ -130,7 +151,9 @@ class TemporaryServer:
         raise PrefectApiError(f"Prefect's temporary server was not up after {timeout:g} s")
 
     def stop(self) -> None:
-        terminate(self.process, timeout=5)
+        # A stopped command has a few seconds in all (newsetl.common.interrupt): no graceful wait.
+        terminate(self.process, timeout=1 if interrupt.stopping() else 5)
+        interrupt.on_stop(self, None, hard_only=True)
         self.log.unlink(missing_ok=True)
 
     def _log_tail(self) -> str:
@@ -148,4 +171,6 @@ def start_early() -> TemporaryServer | None:
         return None
     server = TemporaryServer()
     os.environ["PREFECT_API_URL"] = server.api_url
+    for name, value in CLIENT_ENV.items():
+        os.environ.setdefault(name, value)
     return server
