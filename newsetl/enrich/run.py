@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import polars as pl
 
-from newsetl.common import checkpoints
+from newsetl.common import checkpoints, interrupt
 from newsetl.common.sqlfiles import sql_file
 from newsetl.enrich.batch import Article, Options, Result, enrich
 from newsetl.enrich.stories import Signature
@@ -219,9 +219,10 @@ def enrich_lake(
     if not touched:
         return summary  # nothing changed since the last enrichment: no snapshot
     bind(con, relations)
+    interrupt.note_run(run_id)  # a signal's one line says whether this enrichment committed
     for attempt in range(COMMIT_ATTEMPTS):
         try:
-            with transaction(con):
+            with transaction(con, on_commit=lambda: interrupt.note_committed(run_id)):
                 expected = current_snapshot(con) + 1
                 run_row = pl.DataFrame(
                     [{**{k: v for k, v in summary.as_dict().items() if k != "snapshot_id"},
