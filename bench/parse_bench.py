@@ -2,8 +2,9 @@
 
 Builds ~5 KB articles from the sample files (same layouts, paragraphs reshuffled and drawn from
 articles of the same language, dates and view counts varied with a seeded RNG), pins the process
-to one CPU and reports articles per second for `parse_article` (decode, normalise, layout,
-dates, language detection, counts).
+to one CPU and reports articles per second for what a parse worker does per chunk:
+`parse_article` (decode, normalise, layout, dates, language detection, counts), then the search
+postings (`index_frames`: words, stems, term counts) of the chunk's articles, each timed apart.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ sys.path.insert(0, str(ROOT))
 from newsetl.parse.article import parse_article  # noqa: E402
 from newsetl.parse.language import warm_up  # noqa: E402
 from newsetl.parse.records import Article  # noqa: E402
+from newsetl.search.index import index_frames  # noqa: E402
 
 SAMPLES = ROOT / "data" / "sample"
 TARGET_BYTES = 5_000
+CHUNK = 500  # articles indexed together, as a parse worker indexes one chunk
 
 
 def _split(text: str) -> tuple[list[str], list[str], str]:
@@ -82,15 +85,28 @@ def main() -> None:
     for raw in articles[:50]:
         parse_article("warmup.txt", raw)
 
-    rates = []
+    rates, parse_rates, index_rates = [], [], []
     languages: Counter[str | None] = Counter()
     for _ in range(max(1, args.repeat)):
         languages.clear()
-        start = time.perf_counter()
-        for i, raw in enumerate(articles):
-            result = parse_article(f"bench/{i:06d}.txt", raw)
-            languages[result.language if isinstance(result, Article) else "rejected"] += 1
-        rates.append(len(articles) / (time.perf_counter() - start))
+        parse_seconds = index_seconds = 0.0
+        for first in range(0, len(articles), CHUNK):
+            start = time.process_time()
+            parsed = [
+                parse_article(f"bench/{i:06d}.txt", raw)
+                for i, raw in enumerate(articles[first : first + CHUNK], start=first)
+            ]
+            middle = time.process_time()
+            index_frames(
+                [(r.key, r.title, r.body, r.language) for r in parsed if isinstance(r, Article)]
+            )
+            index_seconds += time.process_time() - middle
+            parse_seconds += middle - start
+            for result in parsed:
+                languages[result.language if isinstance(result, Article) else "rejected"] += 1
+        rates.append(len(articles) / (parse_seconds + index_seconds))
+        parse_rates.append(len(articles) / parse_seconds)
+        index_rates.append(len(articles) / index_seconds)
 
     total = sum(map(len, articles))
     best = max(rates)
@@ -101,6 +117,10 @@ def main() -> None:
     mb_per_s = best * total / len(articles) / 1e6
     print(f"best:     {best:,.0f} articles/s ({1e6 / best:.0f} us/article, {mb_per_s:.1f} MB/s)")
     print(f"median:   {statistics.median(rates):,.0f} articles/s")
+    print(
+        f"apart:    parse_article {max(parse_rates):,.0f} articles/s, "
+        f"index_frames {max(index_rates):,.0f} articles/s (best passes)"
+    )
     print(f"languages: {dict(languages)}")
 
 

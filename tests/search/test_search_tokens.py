@@ -92,3 +92,22 @@ def test_index_frames_give_one_posting_per_article_and_term() -> None:
     a = dict(postings.filter(postings["key"] == "a.txt").select("term", "tf").iter_rows())
     assert a == {"доха": 2, kazakh.stem("форумы"): 2}
     assert postings.group_by("key", "term").len()["len"].max() == 1
+
+
+def test_the_word_class_is_letters_and_digits_for_every_known_character() -> None:
+    """words() finds words with `re`'s [^\\W_]; the query side (RE2) and the `regex` module use
+    \\p{L} and \\p{N}. They agree on every character of Python's Unicode database."""
+    import re
+    import sys
+    import unicodedata
+
+    import regex
+
+    ours, theirs = re.compile(r"[^\W_]"), regex.compile(r"[\p{L}\p{N}]")
+    differ = [
+        hex(cp)
+        for cp in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(cp)) != "Cn"
+        and bool(ours.match(chr(cp))) != bool(theirs.match(chr(cp)))
+    ]
+    assert differ == []
