@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsetl.common import checkpoints
+from newsetl.quality.gx_import import import_gx
 from newsetl.quality.reports_lock import DEFAULT_TIMEOUT, reports_lock
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ class QualityEngine:
         self.reports_dir = self.gx_root.parent
         self.data_docs_dir = self.reports_dir / "data_docs"
         self.lock_timeout = lock_timeout
-        import great_expectations  # noqa: F401  (seconds of CPU: not while holding the lock)
+        import_gx()  # seconds of CPU: not while holding the lock
 
         with self._locked(None):
             self._open_context()

@@ -1,0 +1,41 @@
+"""GX is imported without scipy.stats and altair, which only an unused expectation needs, and
+code that does use them still gets the real modules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+PROBE = """
+import json, sys, tempfile
+from pathlib import Path
+from newsetl.common.settings import PROJECT_ROOT
+from newsetl.quality.engine import QualityEngine
+QualityEngine(PROJECT_ROOT / "expectations", Path(tempfile.mkdtemp()) / "gx")
+deferred = {
+    "scipy_stats_loaded": "scipy.stats._stats_py" in sys.modules,
+    "altair_loaded": any(name.startswith("altair.") for name in sys.modules),
+}
+from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
+from scipy import stats
+import altair
+print(json.dumps({
+    **deferred,
+    "entropy": stats.entropy([0.5, 0.5]),
+    "same_stats": kl.stats.entropy is stats.entropy,
+    "chart": altair.Chart.__name__,
+}))
+"""
+
+
+def test_the_engine_imports_gx_without_scipy_stats_and_altair_which_load_on_first_use() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=120
+    )
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    assert probe["scipy_stats_loaded"] is False
+    assert probe["altair_loaded"] is False
+    assert abs(probe["entropy"] - 0.6931471805599453) < 1e-12
+    assert probe["same_stats"] is True
+    assert probe["chart"] == "Chart"
