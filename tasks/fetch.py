@@ -15,7 +15,7 @@ from newsetl.common.settings import Settings
 from newsetl.lake.quarantine import open_source
 from newsetl.parse.chunk import ChunkOutcome, parse_pool, parse_processes_for, process_chunk
 from newsetl.source.objects import Wanted
-from newsetl.source.plan import Listing, split_listing
+from newsetl.source.plan import Listing, list_source, take_handed_over
 from tasks.retry import retry_unless_permanent
 
 # Chunk tasks the ingest flow runs at once; they share one S3 client, whose connection pool must
@@ -31,22 +31,20 @@ CHUNKS_IN_FLIGHT = 4
     cache_policy=NO_CACHE,
 )
 def list_objects(settings: Settings) -> Listing:
-    source = open_source(settings.source, settings.endpoint_url)
-    refs = list(source.list())
-    unlisted = getattr(source, "unlisted", [])  # a directory's folders it could not read
-    outside = getattr(source, "outside", [])  # a directory's links out of its root
-    listing = split_listing(refs, settings.pattern, unlisted, outside)
+    listing = take_handed_over(settings.source, settings.pattern)
+    if listing is None:
+        listing = list_source(open_source(settings.source, settings.endpoint_url), settings.pattern)
     logger = get_run_logger()
     logger.info(
         "listed %d objects under %s (%d ignored by pattern %r)",
         listing.matched.height + len(listing.ignored),
-        source.describe(),
+        listing.where,
         len(listing.ignored),
         settings.pattern,
     )
-    for key in outside:
+    for key in listing.outside:
         logger.warning("ignored %r: a link that leads out of the source folder", key)
-    for folder, reason in unlisted:
+    for folder, reason in listing.unlisted:
         logger.warning("could not list folder %r: %s", folder, reason)
     return listing
 

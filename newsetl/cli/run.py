@@ -3,6 +3,7 @@ exit code."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.table import Table
@@ -116,6 +117,42 @@ def show_run(summary: Any, seconds: float, as_json: bool) -> None:
         )
 
 
+def nothing_to_do(settings: Settings) -> Any:
+    """A summary of a run that would find every object unchanged, or None when there is work
+    (or the lake cannot say): then the flow runs, and takes over the listing made here."""
+    from newsetl.lake.preplan import preplan
+    from newsetl.quality.summary import RunSummary
+    from newsetl.source.stores import SourceError
+
+    try:
+        early = preplan(settings)
+    except SourceError as exc:
+        raise fail(str(exc)) from None
+    if not early.nothing_to_do:
+        return None
+    summary = RunSummary(
+        run_id="",
+        source=settings.source,
+        db=settings.catalog.describe(),
+        started_at=datetime.now(UTC),
+        status="unchanged",
+        message="nothing to do: every object is unchanged since the last run; no run recorded",
+    )
+    summary.record_plan(early.plan, ignored=len(early.listing.ignored))
+    return summary
+
+
+def show_unchanged(summary: Any, seconds: float, as_json: bool) -> None:
+    """A run with nothing to do: its counts, exit 0, no flow run and no run record."""
+    if as_json:
+        print_json({**summary.to_dict(), "wall_seconds": round(seconds, 3)})
+        return
+    table = summary_table(summary, seconds)
+    table.title = Text("newsetl run: nothing to do")
+    console().print(table)
+    console().print("Nothing new: every object is unchanged since the last run.")
+
+
 @settings_options()
 def run(
     settings: Settings, verbose: VerboseOption = False, json_output: JsonOption = False
@@ -129,6 +166,12 @@ def run(
         with writing(
             settings, settings.source, feedback, check_source=True, lock=not settings.dry_run
         ):
+            if not settings.dry_run:
+                feedback("listing")
+                unchanged = nothing_to_do(settings)
+                if unchanged is not None:
+                    show_unchanged(unchanged, command_seconds(), json_output)
+                    return
             feedback("prefect")
             prefect_ready = start_prefect(verbose)
             warm_quality(settings)

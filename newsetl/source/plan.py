@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -25,6 +26,33 @@ class Listing:
     # Folders that could not be listed, with the reason: what the warehouse knows under them is
     # reported as unread, never taken for deleted.
     unlisted: list[tuple[str, str]] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)  # a directory's links out of its root
+    where: str = ""  # the source as its store describes it
+
+
+def list_source(source: Any, pattern: str) -> Listing:
+    """List an opened source (newsetl.source.stores, or the lake's quarantine) and split it by
+    the pattern."""
+    refs = list(source.list())
+    outside = list(getattr(source, "outside", []))
+    listing = split_listing(refs, pattern, getattr(source, "unlisted", []), outside)
+    listing.outside = outside
+    listing.where = source.describe()
+    return listing
+
+
+# A listing made in this process before its flow started (newsetl.lake.preplan, for the CLI),
+# taken by the flow's listing task instead of listing the source a second time.
+_HANDED_OVER: dict[tuple[str, str], Listing] = {}
+
+
+def hand_over(source: str, pattern: str, listing: Listing) -> None:
+    _HANDED_OVER[(source, pattern)] = listing
+
+
+def take_handed_over(source: str, pattern: str) -> Listing | None:
+    """The listing handed over for this source and pattern, once."""
+    return _HANDED_OVER.pop((source, pattern), None)
 
 
 def split_listing(

@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
+
 from newsetl.common.catalog import Catalog
 from newsetl.lake.lock import writer_lock
 from newsetl.quality.summary import COUNTS
@@ -19,8 +21,14 @@ from newsetl.runtime.devs3 import MotoServer
 from tests.conftest import SAMPLE, table
 
 
+def flow_run_count(api: str) -> int:
+    response = httpx.post(f"{api}/flow_runs/count", json={}, timeout=30)
+    response.raise_for_status()
+    return int(response.json())
+
+
 def test_run_summary_second_writer_and_quarantine_on_one_lake(
-    cli, moto, s3, bucket: str, warehouse_dir: Path
+    cli, prefect_api: str, moto, s3, bucket: str, warehouse_dir: Path
 ) -> None:
     """One lake through the commands an operator runs: a run prints its summary and exits 0, the
     commands `quarantine list` and `report` show what is held and why, the next run says "Nothing
@@ -49,11 +57,15 @@ def test_run_summary_second_writer_and_quarantine_on_one_lake(
     assert "content_not_empty" in report.stdout and "False" in report.stdout
     assert str((reports / "data_docs" / "index.html").resolve()) in report.stdout
 
+    runs = table(db, "SELECT count(*) FROM ingest_runs")
+    flow_runs = flow_run_count(prefect_api)
     second = cli(*args)
     assert second.returncode == 0, second.stderr
     assert "Nothing new" in second.stdout
+    # Nothing to do: decided before any flow, so neither a flow run nor a run record.
+    assert flow_run_count(prefect_api) == flow_runs
+    assert table(db, "SELECT count(*) FROM ingest_runs") == runs
 
-    runs = table(db, "SELECT count(*) FROM ingest_runs")
     with writer_lock(Catalog.parse(db), timeout=5, scope=f"s3://{bucket}/incoming/"):
         blocked = cli(*args, "--lock-timeout", "2")
     assert blocked.returncode == 1
