@@ -25,13 +25,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         except duckdb.Error as exc:
             retry_or_raise(exc, attempt, con)
     done: list[str] = []
+    applied = _applied(con)  # read again only after losing a race: each read costs a query
     for path in sorted((sqlfiles.SQL_DIR / "migrations").glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
         if not match:
             continue
         version = int(match.group(1))
         for attempt in range(COMMIT_ATTEMPTS):
-            if version in _applied(con):
+            if version in applied:
                 break
             try:
                 with transaction(con):
@@ -42,9 +43,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
                         [version, path.stem],
                     )
                 done.append(path.stem)
+                applied.add(version)
                 break
             except duckdb.Error as exc:
                 retry_or_raise(exc, attempt, con)
+                applied = _applied(con)
     return done
 
 
