@@ -282,7 +282,9 @@ def raw_fetch(bucket: str, prefix: str, endpoint: str) -> dict:
     return {"objects": len(keys), "pages": pages, "bytes": size}
 
 
-def dlt_load(source: str, db: str, workdir: str, endpoint: str = "") -> dict:
+def dlt_load(
+    source: str, db: str, workdir: str, endpoint: str = "", disposition: str = "replace"
+) -> dict:
     """dlt's filesystem source into its duckdb destination, one row per file with its text.
 
     The idiomatic pipeline: `filesystem()` lists pages of 100 files, a transformer reads each
@@ -327,7 +329,7 @@ def dlt_load(source: str, db: str, workdir: str, endpoint: str = "") -> dict:
         dataset_name="raw",
         pipelines_dir=os.path.join(workdir, "pipelines"),
     )
-    info = pipeline.run(files | read_text, write_disposition="replace")
+    info = pipeline.run(files | read_text, write_disposition=disposition)
     with pipeline.sql_client() as client:
         count = client.execute_sql("SELECT count(*) FROM raw_articles")[0][0]
     return {"objects": int(count), "loads": len(info.loads_ids)}
@@ -425,6 +427,8 @@ STEPS = {
     "list-only": list_only,
     "raw-fetch": raw_fetch,
     "dlt": dlt_load,
+    # The hourly peer: the new files appended to the DuckDB file of an earlier load.
+    "dlt-append": lambda source, db, workdir: dlt_load(source, db, workdir, "", "append"),
     "search": search,
     "lake-size": lake_size,
 }

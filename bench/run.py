@@ -44,7 +44,7 @@ from pathlib import Path
 from bench.corpus import CorpusStats, generate, upload
 from bench.measure import SEARCH_TIMED, Measurement, measure
 from newsetl.common.localserver import free_port
-from newsetl.runtime.devs3 import MotoServer, moto_server
+from newsetl.runtime.devs3 import MotoServer, moto_server, upload_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -79,6 +79,9 @@ INCREMENTAL_MAX = 1.2  # rerun wall / (list-only wall + fixed cost)
 RSS_SCALE_MAX = 1.25  # peak RSS at 4x the articles / at 1x
 FIXED_MAX = 12.0  # seconds, the aim for an empty run (ephemeral; the server run is shown too)
 HOURLY_MAX = 1.15  # wall of 200 new on the large archive / on the small one
+HOURLY_SERVER_MAX = 3.0  # the hourly run against a running Prefect server / dlt's append
+HOURLY_EPHEMERAL_MAX = 5.0  # the hourly run with no server (the CLI starts one) / dlt's append
+SAMPLE_MAX = 8.0  # seconds, `make demo`'s run: the five samples from a bucket, no server
 SEARCH_MAX = 0.2  # seconds, the slowest query's warm median
 STORAGE_MAX = 2.0  # the lake on disk / the corpus's raw bytes
 
@@ -86,6 +89,7 @@ HOURLY_NEW = 200  # articles an hourly run brings
 ARCHIVE_MIN, ARCHIVE_MAX = 1_000, 10_000  # the small archive: N/10 within these; the large is 4x
 # One Kazakh, one Russian word form, and one of each language in one query ("cooperation").
 SEARCH_QUERIES = ("министр", "дипломатов", "ынтымақтастық сотрудничества")
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"  # what `make demo` loads
 DB_NAME = "news.sqlite"  # a step's lake: this catalog, its data files in news.files/ beside it
 
 
@@ -299,8 +303,9 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
     record(run_baseline(plan, "search", "search", lake, *SEARCH_QUERIES))
     record(run_baseline(plan, "lake size", "lake-size", lake, corpus_dir))
     record(run_newsetl(plan, "newsetl dir scale", str(plan.work / "corpus-scale")))
-    for which in plan.archives:
-        run_hourly(plan, which, record, extra)
+    with prefect_server(plan) as api_url:
+        for which in plan.archives:
+            run_hourly(plan, which, record, extra, api_url, with_dlt)
 
     with moto_server() as moto:
         extra["upload_seconds"] = timed_upload(plan, moto)
@@ -310,6 +315,9 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
         record(run_newsetl(plan, "newsetl bucket", bucket_url, endpoint=moto.url))
         db = step_dir(plan, "newsetl bucket") / DB_NAME
         record(run_newsetl(plan, "newsetl incremental", bucket_url, endpoint=moto.url, db=db))
+        # `make demo`'s run: the five samples from the endpoint into a new lake, no server.
+        upload_dir(moto_client(moto), SAMPLE, BUCKET, "sample/")
+        record(run_newsetl(plan, "newsetl sample", f"s3://{BUCKET}/sample/", endpoint=moto.url))
         if with_dlt:
             dlt_db = str(step_dir(plan, "dlt bucket") / "dlt.duckdb")
             workdir = str(step_dir(plan, "dlt bucket"))
@@ -324,9 +332,18 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
         record(run_baseline(plan, "dlt dir", "dlt", corpus_dir, dlt_db, str(workdir)))
 
 
-def run_hourly(plan: Plan, which: str, record: Callable[[Measurement], None], extra: dict) -> None:
+def run_hourly(
+    plan: Plan,
+    which: str,
+    record: Callable[[Measurement], None],
+    extra: dict,
+    api_url: str,
+    with_dlt: bool,
+) -> None:
     """Load the archive (a full run), add the next 200 files of the same corpus to its
-    directory, and run again into the same lake: the hourly run measured."""
+    directory, and run again into the same lake: the hourly run measured. On the small archive,
+    200 more then come for a run against a running Prefect server, and dlt appends those same
+    200 files to the DuckDB file of its own load of the archive (the peer of both)."""
     corpus = plan.work / f"corpus-archive-{which}"
     size = plan.archives[which]
     archive = f"newsetl archive {which}"
@@ -335,6 +352,21 @@ def run_hourly(plan: Plan, which: str, record: Callable[[Measurement], None], ex
     extra[f"hourly {which} new files"] = new.as_dict()
     db = step_dir(plan, archive) / DB_NAME
     record(run_newsetl(plan, f"newsetl hourly {which}", str(corpus), db=db))
+    if which != "small":
+        return
+    peer = f"dlt hourly {which}"
+    workdir = step_dir(plan, peer)
+    dlt_db = str(workdir / "dlt.duckdb")
+    if with_dlt:  # dlt's own archive, which the 200 below are appended to
+        archived = run_baseline(plan, peer, "dlt", str(corpus), dlt_db, str(workdir))
+        extra[f"dlt archive {which}"] = archived.as_dict()
+    fresh = plan.work / f"hourly-new-{which}"  # the next 200 alone, for dlt
+    for folder in (fresh, corpus):
+        generate(folder, size + 2 * HOURLY_NEW, plan.seed, start=size + HOURLY_NEW)
+    name = f"newsetl hourly {which} server"
+    record(run_newsetl(plan, name, str(corpus), db=db, api_url=api_url))
+    if with_dlt:
+        record(run_baseline(plan, peer, "dlt-append", str(fresh), dlt_db, str(workdir)))
 
 
 def moto_client(moto: MotoServer):
@@ -421,6 +453,7 @@ def targets(plan: Plan, steps: dict[str, Measurement]) -> list[Target]:
     rss = ratio(large.rss_process, small.rss_process) if small and large else None
     bucket = ratio(wall(steps, "newsetl bucket"), wall(steps, "raw fetch"))
     server = wall(steps, "newsetl empty server")
+    hourly_peer = wall(steps, "dlt hourly small")
     return [
         Target("newsetl dir", "steady articles/s", steady, STEADY_MIN, higher_is_better=True),
         Target(
@@ -443,6 +476,25 @@ def targets(plan: Plan, steps: dict[str, Measurement]) -> list[Target]:
             HOURLY_MAX,
         ),
         Target(
+            "newsetl hourly small server",
+            "wall / dlt's append",
+            ratio(wall(steps, "newsetl hourly small server"), hourly_peer),
+            HOURLY_SERVER_MAX,
+        ),
+        Target(
+            "newsetl hourly small",
+            "wall / dlt's append",
+            ratio(wall(steps, "newsetl hourly small"), hourly_peer),
+            HOURLY_EPHEMERAL_MAX,
+        ),
+        Target(
+            "newsetl sample",
+            "make demo's run",
+            wall(steps, "newsetl sample"),
+            SAMPLE_MAX,
+            unit=" s",
+        ),
+        Target(
             "search",
             "slowest query's median",
             result_of(steps, "search", "slowest_median"),
@@ -457,8 +509,10 @@ def targets(plan: Plan, steps: dict[str, Measurement]) -> list[Target]:
 def step_size(plan: Plan, name: str) -> int:
     if name.startswith("newsetl archive "):
         return plan.archives[name.rsplit(" ", 1)[1]]
-    if name.startswith("newsetl hourly "):
+    if name.startswith(("newsetl hourly ", "dlt hourly ")):
         return HOURLY_NEW
+    if name == "newsetl sample":
+        return len(list(SAMPLE.glob("*.txt")))
     if "empty" in name:
         return 0
     if "bucket" in name or name in ("raw fetch", "list only", "newsetl incremental"):
@@ -482,10 +536,13 @@ STEP_ORDER = (
     "newsetl dir scale",
     "newsetl archive small",
     "newsetl hourly small",
+    "newsetl hourly small server",
+    "dlt hourly small",
     "newsetl archive large",
     "newsetl hourly large",
     "newsetl bucket",
     "newsetl incremental",
+    "newsetl sample",
     "dlt dir",
     "dlt bucket",
 )
@@ -504,6 +561,7 @@ LABELS = {
     "lake size": "lake on disk after the full run (catalog + data files)",
     "newsetl bucket": "newsetl full, bucket",
     "newsetl incremental": "newsetl incremental, bucket, nothing changed",
+    "newsetl sample": "newsetl, the five samples from the bucket, new lake (make demo's run)",
     "dlt dir": "dlt filesystem → duckdb, directory",
     "dlt bucket": "dlt filesystem → duckdb, bucket",
 }
@@ -521,7 +579,11 @@ def label(plan: Plan, name: str, step: Measurement) -> str:
         )
         return f"newsetl full, directory: archive of {plan.archives[which]:,} ({how})"
     if name.startswith("newsetl hourly "):
-        return f"newsetl hourly, {HOURLY_NEW} new on the {plan.archives[which]:,} archive"
+        which = name.split()[2]
+        server = ", running server" if name.endswith(" server") else ", no server (ephemeral)"
+        return f"newsetl hourly, {HOURLY_NEW} new on the {plan.archives[which]:,} archive{server}"
+    if name.startswith("dlt hourly "):
+        return f"dlt filesystem → duckdb, the same {HOURLY_NEW} new appended (hourly peer)"
     result = step.result or {}
     if name == "search" and "slowest" in result:
         slowest = result["slowest"]

@@ -3,6 +3,9 @@ exit code."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +25,7 @@ from newsetl.cli.terminal import (
     print_json,
 )
 from newsetl.cli.writer import (
+    drop_quality,
     one_line,
     start_prefect,
     warm_quality,
@@ -117,6 +121,11 @@ def show_run(summary: Any, seconds: float, as_json: bool) -> None:
         )
 
 
+# How long the listing and the read-only plan may run alone before Prefect and GX start beside
+# them: a folder or a small bucket is planned well within it.
+PREPLAN_ALONE_SECONDS = 1.0
+
+
 def nothing_to_do(settings: Settings) -> Any:
     """A summary of a run that would find every object unchanged, or None when there is work
     (or the lake cannot say): then the flow runs, and takes over the listing made here."""
@@ -166,15 +175,28 @@ def run(
         with writing(
             settings, settings.source, feedback, check_source=True, lock=not settings.dry_run
         ):
+            early = None
             if not settings.dry_run:
                 feedback("listing")
-                unchanged = nothing_to_do(settings)
-                if unchanged is not None:
-                    show_unchanged(unchanged, command_seconds(), json_output)
-                    return
+                early = ThreadPoolExecutor(1, "newsetl-preplan").submit(nothing_to_do, settings)
+                with suppress(FutureTimeout):
+                    # A quick answer decides before anything heavy starts; a slow listing
+                    # (a large bucket) goes on while Prefect and GX start beside it.
+                    unchanged = early.result(timeout=PREPLAN_ALONE_SECONDS)
+                    early = None
+                    if unchanged is not None:
+                        show_unchanged(unchanged, command_seconds(), json_output)
+                        return
             feedback("prefect")
             prefect_ready = start_prefect(verbose)
             warm_quality(settings)
+            if early is not None:
+                feedback("listing")
+                unchanged = early.result()
+                if unchanged is not None:
+                    drop_quality()  # the temporary Prefect server, if any, stops at exit
+                    show_unchanged(unchanged, command_seconds(), json_output)
+                    return
             from flows.ingest import RunFailed, ingest_news
             from flows.runners import with_runner
             from newsetl.common import progress

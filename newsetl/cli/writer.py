@@ -56,6 +56,13 @@ def warm_quality(settings: Settings) -> None:
     engine_process(settings.expectations_dir, settings.reports_dir / "gx")
 
 
+def drop_quality() -> None:
+    """Stop the GX process `warm_quality` started, for a command that needs no validation."""
+    from newsetl.quality.process import discard
+
+    discard()
+
+
 @contextmanager
 def writing(
     settings: Settings,

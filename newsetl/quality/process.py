@@ -121,6 +121,19 @@ def _exit_without_teardown() -> None:
     atexit.register(os._exit, 0)
 
 
+def discard() -> None:
+    """Stop the GX process at once if one was started, without waiting for its import or a
+    request to end: for a command that turned out to need no validation."""
+    if not _pool.cache_info().currsize:
+        return
+    pool = _pool()
+    kill_now(list(getattr(pool, "_processes", None) or {}))
+    pool.shutdown(wait=False, cancel_futures=True)
+    interrupt.on_stop(pool, None)
+    _engine_process.cache_clear()
+    _pool.cache_clear()
+
+
 @lru_cache(maxsize=8)
 def _engine_process(suites_dir: Path, gx_root: Path) -> EngineProcess:
     return EngineProcess(_pool(), suites_dir, gx_root)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 PROBE = """
 import json, sys, tempfile
@@ -39,3 +41,25 @@ def test_the_engine_imports_gx_without_scipy_stats_and_altair_which_load_on_firs
     assert abs(probe["entropy"] - 0.6931471805599453) < 1e-12
     assert probe["same_stats"] is True
     assert probe["chart"] == "Chart"
+
+
+def test_a_discarded_gx_process_is_gone_at_once_and_the_next_is_new(tmp_path: Path) -> None:
+    """A command that turns out to need no validation stops the GX process it started without
+    waiting for GX's import; a later engine gets a process of its own."""
+    from newsetl.common.localserver import alive
+    from newsetl.common.settings import PROJECT_ROOT
+    from newsetl.quality import process
+
+    process.engine_process(PROJECT_ROOT / "expectations", tmp_path / "gx")
+    started = list(process._pool()._processes)
+    assert started and all(alive(pid) for pid in started)
+    process.discard()
+    deadline = time.monotonic() + 5  # SIGKILL is delivered, not waited for
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in started)
+    process.discard()  # nothing left to stop: no error
+    engine = process.engine_process(PROJECT_ROOT / "expectations", tmp_path / "gx2")
+    engine.warming.result(timeout=300)
+    assert set(process._pool()._processes).isdisjoint(started)
+    process.discard()
