@@ -180,13 +180,15 @@ def run_newsetl(
     env = base_env(plan.work)
     if api_url:
         env["PREFECT_API_URL"] = api_url
+    started = datetime.now(UTC)
     result = measure(name, command, env=env, cwd=cwd)
-    result.result = last_run(db)
+    result.result = last_run(db, since=started)
     return result
 
 
-def last_run(db: Path) -> dict | None:
-    """The newest `ingest_runs` row of a step's lake, read as a user would (`newsetl.connect`)."""
+def last_run(db: Path, since: datetime | None = None) -> dict | None:
+    """The newest `ingest_runs` row of a step's lake, read as a user would (`newsetl.connect`);
+    None when no run started after `since` (a run with nothing to do records none)."""
     import duckdb
 
     import newsetl
@@ -208,6 +210,8 @@ def last_run(db: Path) -> dict | None:
     if row is None:
         return None
     record = dict(zip(names, row, strict=True))
+    if since is not None and record["started_at"] < since:
+        return None
     record["flow_seconds"] = round(
         (record.pop("finished_at") - record.pop("started_at")).total_seconds(), 3
     )
