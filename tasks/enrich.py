@@ -12,7 +12,7 @@ from newsetl.enrich.batch import Options
 from newsetl.enrich.run import enrich_lake
 from newsetl.lake import connection, lock
 from newsetl.lake.migrations import prepare
-from newsetl.quality.enrichment import enrichment_frame, enrichment_warnings
+from newsetl.quality.enrichment import check_enrichment
 from tasks.validate import engine_for
 
 
@@ -34,17 +34,15 @@ def enrich_task(settings: Settings, everything: bool = False) -> dict:
 
 @task(name="validate-enrichment", cache_policy=NO_CACHE)
 def validate_enrichment(settings: Settings, run_id: str, snapshot_id: int) -> list[str]:
-    """The enrichment suite on what the enrichment committed as `snapshot_id`, read-only; its
-    result is stored for the Data Docs. Returns the warnings."""
+    """The enrichment suite on what the enrichment committed as `snapshot_id`, read-only, in
+    the GX process; its result is stored for the Data Docs. Returns the warnings."""
     con = connection.connect(settings.catalog, read_only=True, endpoint_url=settings.endpoint_url)
     try:
-        frame = enrichment_frame(con, snapshot_id)
+        warnings = check_enrichment(
+            engine_for(settings), con, run_id, snapshot_id, settings.lock_timeout
+        )
     finally:
         con.close()
-    report = engine_for(settings).validate_enrichment(
-        frame, run_name=f"enrich-{run_id}", lock_timeout=settings.lock_timeout
-    )
-    warnings = enrichment_warnings(report)
     for line in warnings:
         get_run_logger().warning("enrichment %s: %s", run_id, line)
     return warnings

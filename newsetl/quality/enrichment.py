@@ -7,7 +7,7 @@ undoes anything; `newsetl enrich --all` redoes every article."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -32,6 +32,25 @@ def enrichment_frame(con: Any, snapshot_id: int) -> pl.DataFrame:
     return pl.DataFrame(cursor.fetchall(), schema=columns, orient="row").select(
         [pl.col(name).cast(dtype) for name, dtype in ENRICHMENT_SCHEMA.items()]
     )
+
+
+class Validates(Protocol):
+    """The engine, in this process (QualityEngine) or in the GX process (EngineProcess)."""
+
+    def validate_enrichment(
+        self, frame: pl.DataFrame, *, run_name: str, lock_timeout: float | None = None
+    ) -> ValidationReport: ...
+
+
+def check_enrichment(
+    engine: Validates, con: Any, run_id: str, snapshot_id: int, lock_timeout: float | None = None
+) -> list[str]:
+    """Validate what the enrichment `run_id` committed as `snapshot_id` (its result is stored
+    for the Data Docs) and return its warnings."""
+    report = engine.validate_enrichment(
+        enrichment_frame(con, snapshot_id), run_name=f"enrich-{run_id}", lock_timeout=lock_timeout
+    )
+    return enrichment_warnings(report)
 
 
 def enrichment_warnings(report: ValidationReport) -> list[str]:
