@@ -23,7 +23,8 @@ def test_enrich_flow_after_ingest_and_a_deletion(run_flow, moto, tmp_path: Path)
     db = tmp_path / "news.sqlite"
     run_flow(bucket, db)
 
-    first = enrich_news(db=str(db), endpoint_url=moto.url)
+    reports = str(tmp_path / "reports")
+    first = enrich_news(db=str(db), endpoint_url=moto.url, reports_dir=reports)
     current = table(db, "SELECT count(*) FROM articles_current")[0][0]
     assert first["articles"] == current > 0
     assert table(db, "SELECT count(DISTINCT key), count(*) FROM story_articles")[0] == (
@@ -31,12 +32,16 @@ def test_enrich_flow_after_ingest_and_a_deletion(run_flow, moto, tmp_path: Path)
         current,
     )
     assert table(db, "SELECT count(*) FROM entity_mentions")[0][0] > 0
-    assert enrich_news(db=str(db), endpoint_url=moto.url)["snapshot_id"] is None
+    assert first["warnings"] == [] and first["followup_errors"] == []
+    assert Path(first["data_docs"]).is_file()  # with the enrichment suite's result
+    assert (tmp_path / "reports" / "data_docs" / "validations" / "enrichment").is_dir()
+    nothing = enrich_news(db=str(db), endpoint_url=moto.url, reports_dir=reports)
+    assert nothing["snapshot_id"] is None
 
     gone = table(db, "SELECT key FROM articles_current ORDER BY key LIMIT 1")[0][0]
     s3.delete_object(Bucket=bucket, Key=gone)
     run_flow(bucket, db, allow_deletes=True)
-    second = enrich_news(db=str(db), endpoint_url=moto.url)
+    second = enrich_news(db=str(db), endpoint_url=moto.url, reports_dir=reports)
     assert (second["articles"], second["forgotten"]) == (0, 1)
     assert table(db, "SELECT count(*) FROM entity_mentions WHERE key = ?", [gone])[0][0] == 0
     assert table(db, "SELECT count(*) FROM story_articles WHERE key = ?", [gone])[0][0] == 0
