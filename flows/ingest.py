@@ -10,12 +10,13 @@ from prefect import flow, get_run_logger, runtime
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.params import run_settings
+from flows.enrich import enrich_and_check
+from flows.params import first_line, run_settings
 from newsetl.common import interrupt, progress
 from newsetl.common.settings import Settings
 from newsetl.lake.staging import exclusive_run
 from newsetl.parse.chunk import ChunkOutcome
-from newsetl.quality.summary import RunSummary, new_run_id
+from newsetl.quality.summary import ENRICHMENT_FAILED, RunSummary, new_run_id
 from newsetl.source.plan import (
     Listing,
     PlanRefused,
@@ -158,9 +159,20 @@ def finish(settings: Settings, summary: RunSummary) -> RunSummary:
     return summary
 
 
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+def enrich_after(settings: Settings, summary: RunSummary) -> None:
+    """`--enrich`: the enrichment of what the run committed (and of whatever earlier
+    enrichments left), in this flow run. The run is committed by now: a failed enrichment is
+    put on record in the summary (the command exits 4), and the next enrichment reads the same
+    changes again."""
+    try:
+        enrichment = enrich_and_check(settings)
+    except Exception as exc:
+        if interrupt.stopping():
+            raise
+        summary.followup_errors.append(f"{ENRICHMENT_FAILED}: {first_line(exc)}")
+        return
+    summary.followup_errors += enrichment.pop("followup_errors")
+    summary.enrichment = enrichment
 
 
 def plan_only(settings: Settings, summary: RunSummary) -> RunSummary:
@@ -210,6 +222,7 @@ def ingest_news(
     max_delete_share: float = 0.1,
     allow_deletes: bool = False,
     dry_run: bool = False,
+    enrich: bool = False,
     workers: int = 16,
     chunk_size: int = 500,
     critical_threshold: float = 0.2,
@@ -229,6 +242,7 @@ def ingest_news(
         max_delete_share=max_delete_share,
         allow_deletes=allow_deletes,
         dry_run=dry_run,
+        enrich=enrich,
         workers=workers,
         chunk_size=chunk_size,
         critical_threshold=critical_threshold,
@@ -252,4 +266,6 @@ def ingest_news(
         summary.record_plan(plan, ignored=len(listing.ignored))
         summary.record_unread(unlisted_objects(plan, listing.unlisted))
         summary = process_plan(settings, summary, listing.matched, plan, known, stage)
+    if settings.enrich and summary.ok:
+        enrich_after(settings, summary)
     return finish(settings, summary)

@@ -89,7 +89,7 @@ def read_quality(db: str, data_docs: str | None, report_page: str | None = None)
     retry_condition_fn=retry_unless_permanent,
 )
 def build_report_page(settings: Settings) -> str | None:
-    """The page with the three charts, in the reports folder beside the Data Docs it links to.
+    """The page with its four charts, in the reports folder beside the Data Docs it links to.
     Read from the lake without any lock; written holding the reports lock."""
     catalog = settings.catalog
     if not catalog.exists():
@@ -114,7 +114,8 @@ def publish_report_link(page: str) -> None:
         key=REPORT_ARTIFACT_KEY,
         link=Path(page).as_uri(),
         link_text="newsetl daily data-quality report",
-        description="Articles per day, pass rate per run and suite, quarantine by reason",
+        description="Articles per day, pass rate per run and suite, quarantine by reason, "
+        "most mentioned entities per week",
     )
 
 

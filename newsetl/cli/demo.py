@@ -1,8 +1,9 @@
 """`make demo`: the main job end to end on a local S3 endpoint with the sample articles.
 
-Starts moto's server, uploads data/sample/ to s3://news-raw/incoming/, runs `newsetl run` against
-it over HTTP into the demo's own lake (warehouse/demo.sqlite), prints example queries, and stops
-the server whatever happens."""
+Starts moto's server, uploads data/sample/ to s3://news-raw/incoming/, runs `newsetl run --enrich`
+against it over HTTP into the demo's own lake (warehouse/demo.sqlite): the ingest, then the
+enrichment in the same command. Prints example queries, the sample's entities and stories among
+them, and stops the server whatever happens."""
 
 from __future__ import annotations
 
@@ -20,7 +21,13 @@ from newsetl.common.sqlfiles import sql_file
 from newsetl.lake.connection import connect
 from newsetl.runtime.devs3 import DEMO_DB, DEMO_SOURCE, demo_credentials, moto_server, upload_sample
 
-EXAMPLES = ("articles_per_month_by_language", "latest_articles", "search_diplomacy")
+EXAMPLES = (
+    "articles_per_month_by_language",
+    "latest_articles",
+    "search_diplomacy",
+    "top_entities",
+    "latest_stories",
+)
 
 
 def main() -> int:
@@ -34,6 +41,7 @@ def main() -> int:
         command = [
             str(newsetl),
             "run",
+            "--enrich",
             "--source",
             DEMO_SOURCE,
             "--db",

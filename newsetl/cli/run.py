@@ -47,6 +47,24 @@ def exit_code(summary: Any) -> int:
     return EXIT_OK
 
 
+def followup_line(summary: Any) -> str:
+    """Exit 4's line: the run is committed, and which steps after it failed, each with what
+    redoes it (a failed enrichment: the next enrichment, which reads the same changes)."""
+    from newsetl.quality.summary import ENRICHMENT_FAILED
+
+    enrichment = [e for e in summary.followup_errors if e.startswith(ENRICHMENT_FAILED)]
+    others = [e for e in summary.followup_errors if not e.startswith(ENRICHMENT_FAILED)]
+    parts = []
+    if enrichment:
+        parts.append(
+            f"{'; '.join(enrichment)}; the next enrichment (newsetl enrich, or the next "
+            "newsetl run --enrich) redoes it"
+        )
+    if others:
+        parts.append(f"a step after the commit failed: {'; '.join(others)}; the next run redoes it")
+    return f"run {summary.run_id} committed, but {'; and '.join(parts)}"
+
+
 def summary_table(summary: Any, seconds: float) -> Table:
     table = Table(
         title=Text(f"newsetl run {summary.run_id}"),
@@ -101,6 +119,11 @@ def show_run(summary: Any, seconds: float, as_json: bool) -> None:
             console().print(unread_table(summary))
         if summary.snapshot_id is not None:
             console().print(f"Lake snapshot: {summary.snapshot_id}")
+        if getattr(summary, "enrichment", None) is not None:
+            from newsetl.quality.summary import enrichment_lines
+
+            for line in enrichment_lines(summary.enrichment):
+                console().print(Text(f"Enrichment: {line}"), soft_wrap=True)
         if summary.data_docs:
             console().print(Text(f"Data Docs: {summary.data_docs}"))
         if code == EXIT_OK and summary.loaded + summary.quarantined + summary.deleted == 0:
@@ -108,11 +131,7 @@ def show_run(summary: Any, seconds: float, as_json: bool) -> None:
     if code == EXIT_FAILED:
         raise fail(f"run failed: {summary.message}")
     if code == EXIT_FOLLOWUP:
-        raise fail(
-            f"run {summary.run_id} committed, but a step after the commit failed: "
-            f"{'; '.join(summary.followup_errors)}; the next run redoes it",
-            code,
-        )
+        raise fail(followup_line(summary), code)
     if code == EXIT_UNREAD:
         raise fail(
             f"run {summary.run_id} committed, but {summary.unread} object(s) could not be read; "

@@ -66,6 +66,7 @@ PHASES = {
     "validating": "validating",
     "loading": "loading (one snapshot)",
     "reports": "building the Data Docs",
+    "enriching": "enriching (entities, stories, near-duplicates)",
 }
 
 

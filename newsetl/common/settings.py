@@ -68,6 +68,10 @@ class Settings(BaseSettings):
         False, description="Apply deletions above --max-delete-share (a source really shrank)."
     )
     dry_run: bool = Field(False, description="Print the plan and change nothing.")
+    enrich: bool = Field(
+        False,
+        description="Then enrich what changed: entities, stories, near-duplicates.",
+    )
     workers: int = Field(16, ge=1, le=256, description="Concurrent GETs per chunk.")
     chunk_size: int = Field(500, ge=1, le=100_000, description="Objects per Prefect task.")
     critical_threshold: float = Field(

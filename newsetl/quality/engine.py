@@ -30,6 +30,7 @@ from newsetl.quality.outcomes import (
     ARTICLES_SUITE,
     BATCH_SUITE,
     DRIFT_SUITE,
+    ENRICHMENT_SUITE,
     KEY_COLUMN,
     MAX_PUBLISHED_DATE_PARAMETER,
     SAMPLE_SIZE,
@@ -184,6 +185,13 @@ class QualityEngine:
         """Validate the per-prefix layout drift frame (newsetl.quality.drift)."""
         with self._locked(lock_timeout):
             return self._validate(DRIFT_SUITE, frame, run_name=run_name, parameters={})
+
+    def validate_enrichment(
+        self, frame: pl.DataFrame, *, run_name: str, lock_timeout: float | None = None
+    ) -> ValidationReport:
+        """Validate what one enrichment wrote (newsetl.quality.enrichment)."""
+        with self._locked(lock_timeout):
+            return self._validate(ENRICHMENT_SUITE, frame, run_name=run_name, parameters={})
 
     def build_data_docs(self, *, lock_timeout: float | None = None) -> Path:
         """Render pages for stored validations that have none yet, the suites, and the index.

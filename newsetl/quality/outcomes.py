@@ -26,6 +26,9 @@ BATCH_SUITE = "batch"
 DRIFT_SUITE = "drift"
 
 
+ENRICHMENT_SUITE = "enrichment"
+
+
 KEY_COLUMN = "key"
 
 

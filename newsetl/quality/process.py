@@ -86,6 +86,13 @@ class EngineProcess:
     ) -> ValidationReport:
         return self._call("validate_drift", frame, run_name=run_name, lock_timeout=lock_timeout)
 
+    def validate_enrichment(
+        self, frame: pl.DataFrame, *, run_name: str, lock_timeout: float | None = None
+    ) -> ValidationReport:
+        return self._call(
+            "validate_enrichment", frame, run_name=run_name, lock_timeout=lock_timeout
+        )
+
     def build_data_docs(self, *, lock_timeout: float | None = None) -> Path:
         return self._call("build_data_docs", lock_timeout=lock_timeout)
 

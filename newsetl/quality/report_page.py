@@ -1,10 +1,11 @@
-"""The daily data-quality report page: three charts in one self-contained HTML file.
+"""The daily data-quality report page: four charts in one self-contained HTML file.
 
-Articles per day by language, the pass rate per run and suite, and quarantine by reason over
-time. The rows come from `sql/report/`; the charts are Vega-Lite specs made with altair (which
-GX brings), drawn in the browser by Vega, Vega-Lite and vega-embed inlined into the page from
-`web/node_modules` (the copies the Data Docs use). The page loads nothing: it opens from a
-file, an e-mail or a closed network, and its Content-Security-Policy lets it fetch nothing.
+Articles per day by language, the pass rate per run and suite, quarantine by reason over time,
+and the most mentioned entities per week by language (the enrichment's). The rows come from
+`sql/report/`; the charts are Vega-Lite specs made with altair (which GX brings), drawn in the
+browser by Vega, Vega-Lite and vega-embed inlined into the page from `web/node_modules` (the
+copies the Data Docs use). The page loads nothing: it opens from a file, an e-mail or a closed
+network, and its Content-Security-Policy lets it fetch nothing.
 
 Everything from the warehouse is data, never markup: text in the HTML is escaped, and the
 chart specs sit in JSON script blocks with `<`, `>` and `&` written as JSON escapes; Vega puts
@@ -32,6 +33,8 @@ PAGE_NAME = "dq_report.html"  # in the reports folder, rebuilt by every dq-repor
 ARTICLE_DAYS = 90  # publication days in the first chart
 PASS_RATE_RUNS = 30  # runs in the second chart
 QUARANTINE_DAYS = 90  # days of runs in the third chart
+ENTITY_WEEKS = 8  # weeks in the fourth chart
+ENTITY_TOP = 5  # entities per week and language in the fourth chart
 CHART_WIDTH = 760
 CHART_HEIGHT = 240
 
@@ -53,6 +56,7 @@ class ReportData:
     articles_per_day: list[dict[str, Any]] = field(default_factory=list)
     pass_rates: list[dict[str, Any]] = field(default_factory=list)
     quarantine: list[dict[str, Any]] = field(default_factory=list)
+    entities_per_week: list[dict[str, Any]] = field(default_factory=list)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -83,6 +87,9 @@ def read_report_data(con: Any, db: str, now: datetime | None = None) -> ReportDa
         articles_per_day=_rows(con, "report/articles_per_day.sql", days=ARTICLE_DAYS),
         pass_rates=_rows(con, "report/pass_rates.sql", runs=PASS_RATE_RUNS),
         quarantine=_rows(con, "report/quarantine_by_reason.sql", days=QUARANTINE_DAYS),
+        entities_per_week=_rows(
+            con, "report/entities_per_week.sql", weeks=ENTITY_WEEKS, top=ENTITY_TOP
+        ),
     )
 
 
@@ -112,6 +119,15 @@ def charts(data: ReportData) -> list[Chart]:
             f"expectation they failed, over the {QUARANTINE_DAYS} days up to the newest run.",
             data.quarantine,
             "Nothing was quarantined in this period.",
+        ),
+        Chart(
+            "entities-per-week",
+            "Most mentioned entities per week, by language",
+            f"The {ENTITY_TOP} people, organisations and places mentioned most in each week's "
+            f"articles, per language (1 = most), over the {ENTITY_WEEKS} weeks up to the newest; "
+            "the bigger the dot, the more mentions (newsetl enrich, or newsetl run --enrich).",
+            data.entities_per_week,
+            "No entities yet: the enrichment has not run.",
         ),
     ]
 
@@ -168,9 +184,41 @@ def chart_spec(chart: Chart) -> dict[str, Any]:
                 alt.Tooltip("objects:Q"),
             ],
         )
+    elif chart.id == "entities-per-week":
+        spec = entities_spec(chart)
     else:
         raise ValueError(f"unknown chart {chart.id!r}")
     return spec.to_dict()
+
+
+def entities_spec(chart: Chart) -> Any:
+    """A rank chart: per language, a row of dots per week, the week's most mentioned entity on
+    top, each named beside its dot (Vega cuts a long name and writes it into the SVG as text)."""
+    import altair as alt
+
+    languages = len({row["language"] for row in chart.rows}) or 1
+    base = alt.Chart().encode(
+        x=alt.X("week:O", title="week (from its Monday)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("rank:O", title="rank"),
+        tooltip=[
+            alt.Tooltip("week:N"),
+            alt.Tooltip("language:N"),
+            alt.Tooltip("name:N"),
+            alt.Tooltip("kind:N"),
+            alt.Tooltip("mentions:Q"),
+            alt.Tooltip("articles:Q"),
+        ],
+    )
+    dots = base.mark_circle(opacity=0.7).encode(
+        size=alt.Size("mentions:Q", title="mentions"),
+        color=alt.Color("kind:N", title="kind"),
+    )
+    names = base.mark_text(align="left", dx=8, limit=75, fontSize=10).encode(text="name:N")
+    return (
+        alt.layer(dots, names, data=alt.Data(values=chart.rows))
+        .properties(width=CHART_WIDTH - 60, height=max(90, CHART_HEIGHT // languages))
+        .facet(row=alt.Row("language:N", title="language"))
+    )
 
 
 # -- the page --------------------------------------------------------------------------------

@@ -27,6 +27,10 @@ COUNTS = (
 )
 
 
+# How a run's summary names a failed enrichment among the steps after its commit.
+ENRICHMENT_FAILED = "enrichment failed"
+
+
 def new_run_id(now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
@@ -62,6 +66,9 @@ class RunSummary:
     unread_objects: list[dict] = field(default_factory=list)
     # Steps after the commit that failed (Data Docs, the artifact); the next run heals them.
     followup_errors: list[str] = field(default_factory=list)
+    # With --enrich, the enrichment's summary (newsetl.enrich.run.Summary, and the `warnings`
+    # of its quality suite); None when it was not asked for or failed (see followup_errors).
+    enrichment: dict | None = None
     # A dry run's few example keys per change (new, changed, unchanged, deleted, unread, ignored).
     plan_examples: dict[str, list[str]] = field(default_factory=dict)
 
@@ -185,8 +192,25 @@ class RunSummary:
         if self.followup_errors:
             lines += ["", "## Steps after the commit that failed", ""]
             lines += [f"- {md.text(error)}" for error in self.followup_errors]
+        if self.enrichment is not None:
+            lines += ["", "## Enrichment", ""]
+            lines += [f"- {md.text(line)}" for line in enrichment_lines(self.enrichment)]
         if self.snapshot_id is not None:
             lines += ["", f"Lake snapshot: {self.snapshot_id}"]
         if self.data_docs:
             lines += ["", f"Data Docs: {md.code(self.data_docs)}"]
         return "\n".join(lines) + "\n"
+
+
+def enrichment_lines(enrichment: dict) -> list[str]:
+    """What an enrichment did, in a few lines of plain text (entity names are not in them; the
+    warnings name languages and story ids)."""
+    if enrichment.get("snapshot_id") is None:
+        return ["nothing to enrich: no article changed since the last enrichment"]
+    lines = [
+        f"enriched {enrichment['articles']} article(s), forgot {enrichment['forgotten']}: "
+        f"{enrichment['mentions']} mention(s), {enrichment['stories']} story(ies), "
+        f"snapshot {enrichment['snapshot_id']}"
+    ]
+    lines += [f"warning: {line}" for line in enrichment.get("warnings") or []]
+    return lines

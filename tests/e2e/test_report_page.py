@@ -1,7 +1,8 @@
 """The daily report page: built from a real lake (the SQL tests' lake, moved from the version 1
-fixture) with a newest run whose texts are markup, opened in headless Chromium with no host
-name resolvable. Its three charts must be drawn from the inlined libraries, with no request
-and no console message, and every text from the warehouse must show as text."""
+fixture, and enriched) with a newest run whose texts are markup and an entity whose name is,
+opened in headless Chromium with no host name resolvable. Its four charts must be drawn from
+the inlined libraries, with no request and no console message, and every text from the
+warehouse must show as text."""
 
 from __future__ import annotations
 
@@ -23,19 +24,21 @@ from newsetl.quality.report_page import (
     vendored_scripts,
     write_report_page,
 )
-from tests.browser import BOLD_LANGUAGE, IMG_KEY, Node, injected, render
+from tests.browser import BOLD_LANGUAGE, IMG_KEY, SVG_DUPLICATE, Node, injected, render
 from tests.lake.test_migrations import build_lake
 
 HOSTILE_SOURCE = f"s3://news/{IMG_KEY}"
 HOSTILE_MESSAGE = "<script>document.documentElement.dataset.xss=2</script> & more"
 HOSTILE_REASON = "</script><svg onload=document.documentElement.dataset.xss=3>"
-CHARTS = ("articles-per-day", "pass-rate", "quarantine-by-reason")
+CHARTS = ("articles-per-day", "pass-rate", "quarantine-by-reason", "entities-per-week")
+HOSTILE_ENTITY = SVG_DUPLICATE.removeprefix("incoming/")
 
 
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three runs of the fixture, and a fourth, the newest, with markup in its source, its
-    message, a failed critical expectation's name and an article's language."""
+    message, a failed critical expectation's name and an article's language; then enriched,
+    with markup as the names of its most mentioned entity."""
     path = build_lake(tmp_path_factory.mktemp("report-lake"))
     con = connection.connect(Catalog.parse(path))
     try:
@@ -61,6 +64,14 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "DATE '2026-03-09' AS published_date) FROM articles "
             "WHERE deleted_at IS NULL ORDER BY key LIMIT 1",
             {"language": BOLD_LANGUAGE},
+        )
+        from newsetl.enrich.run import enrich_lake
+
+        enrich_lake(con)
+        con.execute(
+            "UPDATE entities SET name = $n, name_kk = $n, name_ru = $n WHERE entity_id = "
+            "(SELECT entity_id FROM entity_weekly ORDER BY mentions DESC, entity_id LIMIT 1)",
+            {"n": HOSTILE_ENTITY},
         )
     finally:
         con.close()
@@ -109,6 +120,11 @@ def test_page_draws_three_charts_offline_and_escapes_the_data(lake: Path, tmp_pa
     assert {row["reason"] for row in data.quarantine} >= {HOSTILE_REASON, "title_not_null"}
     assert HOSTILE_REASON[:20] in quarantine.text()  # a legend label, as text (Vega cuts it)
 
+    entities = charts["entities-per-week-spec"]
+    assert len(marks(entities, "symbol")) == len(data.entities_per_week)  # a dot per entity
+    assert HOSTILE_ENTITY in {row["name"] for row in data.entities_per_week}
+    assert HOSTILE_ENTITY[:8] in entities.text()  # beside its dot, as text (Vega cuts it)
+
     assert HOSTILE_SOURCE in dom.text() and HOSTILE_MESSAGE in dom.text()  # the latest run
 
 
@@ -124,7 +140,7 @@ def test_cli_writes_the_report_page(lake: Path, tmp_path: Path) -> None:
     assert f"Report page: {out.resolve()}" in result.output
     assert "run-20260309" in result.output  # the usual tables still follow
     html = out.read_text(encoding="utf-8")
-    assert [f'data-chart="{name}-spec"' in html for name in CHARTS] == [True] * 3
+    assert [f'data-chart="{name}-spec"' in html for name in CHARTS] == [True] * 4
     assert "<script src=" not in html and "<link" not in html  # everything inlined
     assert IMG_KEY not in html and HOSTILE_MESSAGE not in html  # only escaped
 
@@ -134,6 +150,7 @@ def test_an_empty_warehouse_gets_a_page_without_charts() -> None:
     page = build_page(data, scripts=[])
     assert "No ingest run has been recorded yet." in page
     assert "Nothing was quarantined in this period." in page
+    assert "No entities yet: the enrichment has not run." in page
     assert 'class="vega-chart"' not in page
     assert "&lt;b&gt;news&lt;/b&gt;.sqlite" in page and "<b>news" not in page
 

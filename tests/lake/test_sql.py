@@ -46,6 +46,22 @@ EXAMPLE_COLUMNS = {
         "element_count",
         "unexpected_percent",
     ],
+    "latest_stories.sql": [
+        "first_date",
+        "last_date",
+        "languages",
+        "articles",
+        "title_kk",
+        "title_ru",
+    ],
+    "top_entities.sql": [
+        "name_kk",
+        "name_ru",
+        "kind",
+        "mentions",
+        "articles",
+        "languages",
+    ],
     "most_cited_countries.sql": ["country", "mentions", "articles", "kk_articles", "ru_articles"],
     "most_cited_people.sql": ["person", "mentions", "articles", "languages"],
     "quality_trend.sql": [

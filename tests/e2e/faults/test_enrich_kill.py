@@ -1,5 +1,6 @@
 """kill -9 of `newsetl enrich` inside its write transaction: nothing of it is committed, the
-articles stay loaded, and the next enrichment reads the same changes and does the whole work."""
+articles stay loaded, and the next enrichment reads the same changes and does the whole work,
+then runs its quality suite."""
 
 from __future__ import annotations
 
@@ -54,8 +55,9 @@ def test_kill_inside_the_enrichment_commits_nothing_and_the_next_one_heals(
     assert table(db, "SELECT count(*) FROM story_articles") == [(0,)]
     assert table(db, "SELECT count(*) FROM articles_current") == [(4,)]
 
+    reports = tmp_path / "reports"
     done = subprocess.run(
-        [NEWSETL, "enrich", "--db", str(db), "--lock-timeout", "0"],
+        [NEWSETL, "enrich", "--db", str(db), "--lock-timeout", "0", "--reports-dir", str(reports)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -63,3 +65,5 @@ def test_kill_inside_the_enrichment_commits_nothing_and_the_next_one_heals(
     assert done.returncode == 0, done.stderr
     assert table(db, "SELECT count(*), count(DISTINCT key) FROM story_articles") == [(4, 4)]
     assert table(db, "SELECT articles FROM enrich_runs") == [(4,)]
+    # Then its quality suite, in the Data Docs.
+    assert (reports / "data_docs" / "validations" / "enrichment").is_dir()
