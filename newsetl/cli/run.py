@@ -195,7 +195,8 @@ def run(
             settings, settings.source, feedback, check_source=True, lock=not settings.dry_run
         ):
             early = None
-            if not settings.dry_run:
+            # `--enrich` may have an enrichment to redo even when no object changed.
+            if not settings.dry_run and not settings.enrich:
                 feedback("listing")
                 early = ThreadPoolExecutor(1, "newsetl-preplan").submit(nothing_to_do, settings)
                 with suppress(FutureTimeout):
