@@ -104,7 +104,7 @@ def _parse(key: str, doc_id: str, sha: str, raw: bytes) -> Article | Rejection:
         agency=layout.agency,
         paragraph_count=len(layout.paragraphs),
         char_count=len(body),
-        word_count=count_words(body),
+        word_count=_count_body_words(body, len(layout.paragraphs)),
         source_encoding=decoded.encoding,
         content_sha256=sha,
         mixed_script_tokens=mixed_script_tokens(text),
@@ -133,6 +133,16 @@ def mixed_script_tokens(text: str) -> list[str]:
         if _HAS_CYRILLIC.search(word) and _HAS_LATIN.search(word):
             found[word] = None
     return list(found)
+
+
+def _count_body_words(body: str, paragraphs: int) -> int:
+    """`count_words(body)` for a body of normalised, stripped, non-empty paragraphs joined by
+    LF: there a space is the only whitespace inside a paragraph (normalize_text turned every
+    other one into a space or a line break), so without double spaces each paragraph has one
+    word more than spaces. Counting spaces costs a fifth of splitting 5 KB into words."""
+    if "  " in body:
+        return count_words(body)
+    return body.count(" ") + paragraphs
 
 
 def count_words(text: str) -> int:
