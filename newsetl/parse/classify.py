@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from newsetl.parse.dates import MAX_DATE_LINE_CHARS, FoundDate, find_date
 from newsetl.parse.lexicon import Entry, labels, names
@@ -58,6 +59,8 @@ _DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.(?i:kz|ru|com|org|net|media|info|kg|
 _NAME_WORD = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’.-]*")
 _ISSUE = re.compile(r"№ *\d+(?: *\(\d+\))?[ ,.]*(?P<rest>.*)")
 _SENTENCE_END = '.!?…»"”'
+# Distinct short lines whose class is kept (see `classify`).
+CACHED_LINES = 16_384
 # Longer lines are paragraphs: no name, rubric or trail test reads them.
 MAX_LINE_CHARS = 400
 # Issuing bodies: Russian names open the line (`Пресс-служба акимата …`, `Министерство …`), Kazakh
@@ -104,7 +107,23 @@ def plain(line: str) -> tuple[str, bool]:
 
 
 def classify(raw: str) -> Line:
-    """Classify one head or tail line (see the module docstring)."""
+    """Classify one head or tail line (see the module docstring).
+
+    Head and tail lines repeat across an outlet's articles (rubrics, labels, credits, share
+    lines, signatures), so each distinct line up to MAX_LINE_CHARS is classified once per
+    process (the lexicons do not change while it runs); the caller gets its own copy, since
+    picking the fields marks lines (`title`)."""
+    if len(raw) > MAX_LINE_CHARS:
+        return _classify(raw)
+    return _copy(_classify_cached(raw))
+
+
+def _copy(line: Line) -> Line:
+    parts = [_copy(part) for part in line.parts] if line.parts else []
+    return Line(line.text, line.kind, line.value, line.rule, line.labelled, line.heading, parts)
+
+
+def _classify(raw: str) -> Line:
     text, heading = plain(raw)
     line = Line(raw, heading=heading)
     if not text:
@@ -317,5 +336,7 @@ def sentence_like(text: str) -> bool:
     """Ends with sentence punctuation and has a few words: prose, not a head or tail item."""
     return len(text) >= 30 and text.rstrip()[-1:] in _SENTENCE_END and len(text.split()) >= 4
 
+
+_classify_cached = lru_cache(maxsize=CACHED_LINES)(_classify)
 
 __all__ = ["KINDS", "FoundDate", "Line", "classify", "plain", "sentence_like"]

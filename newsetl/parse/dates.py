@@ -255,6 +255,14 @@ def make_date(year: int, month: int, day: int) -> date | None:
 
 
 def find_date(text: str) -> FoundDate | None:
+    """`_find_date`, remembered for short texts: date lines repeat (every article of a day, and
+    a date line is read again when its parts are classified)."""
+    if len(text) > 2 * MAX_DATE_LINE_CHARS:
+        return _find_date(text)
+    return _find_date_cached(text)
+
+
+def _find_date(text: str) -> FoundDate | None:
     """Read `text` as one date line (all of it, not a date inside a sentence); None otherwise.
 
     `Дата публикации: 05.03.2026, 10:15`, `12 февраля 2026, 16:40`, `2024 жылғы 26 наурыз,
@@ -285,6 +293,9 @@ def find_date(text: str) -> FoundDate | None:
         if m is not None:
             return _found(before, m)
     return None
+
+
+_find_date_cached = lru_cache(maxsize=8192)(_find_date)
 
 
 def _found(before: re.Match[str] | None, m: re.Match[str]) -> FoundDate | None:
