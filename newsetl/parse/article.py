@@ -58,8 +58,10 @@ def doc_id_from_key(key: str) -> str:
     The stem of the last path part, as `PurePosixPath(key).stem` gives it (with `\\` read as
     `/`), in string operations: pathlib costs a few microseconds per article.
     """
-    parts = [part for part in key.replace("\\", "/").split("/") if part and part != "."]
-    name = parts[-1] if parts else ""
+    name = key.rpartition("/")[2]
+    if "\\" in key or name in ("", "."):  # the last part is not simply after the last `/`
+        parts = [part for part in key.replace("\\", "/").split("/") if part and part != "."]
+        name = parts[-1] if parts else ""
     dot = name.rfind(".")
     return name[:dot] if 0 < dot < len(name) - 1 else name
 
@@ -81,6 +83,12 @@ def _parse(key: str, doc_id: str, sha: str, raw: bytes) -> Article | Rejection:
     language, confidence = detect_language(
         f"{title}\n{body[:PREFIX_CHARS]}" if title else body[:PREFIX_CHARS]
     )
+    frame_lines = unknown_lines = 0
+    for _, zone, kind, _, _ in layout.lines:
+        if zone != "body":
+            frame_lines += 1
+        if kind == "unknown":
+            unknown_lines += 1
     return Article(
         key=key,
         doc_id=doc_id,
@@ -110,8 +118,8 @@ def _parse(key: str, doc_id: str, sha: str, raw: bytes) -> Article | Rejection:
         mixed_script_tokens=mixed_script_tokens(text),
         mojibake_repaired=decoded.mojibake_repaired,
         why=layout.why,
-        frame_lines=sum(1 for row in layout.lines if row[1] != "body"),
-        unknown_lines=sum(1 for row in layout.lines if row[2] == "unknown"),
+        frame_lines=frame_lines,
+        unknown_lines=unknown_lines,
     )
 
 
