@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from newsetl.parse.dates import MAX_DATE_LINE_CHARS, FoundDate, find_date
 from newsetl.parse.lexicon import Entry, labels, names
@@ -38,6 +39,7 @@ for _entry in _ENTRIES:
 _HOME = {e.text.casefold(): e for e in labels()["home"]}
 _SEPARATORS = re.compile(r" +[|·•] +")
 _CRUMB = re.compile(r" *(?:/|>|»|→|\\) *")
+_CRUMB_MARKS = ("/", ">", "»", "→", "\\")
 _NUMBER = re.compile(r"\d[\d ]{0,12}")
 _DIGIT = re.compile(r"\d")
 _VIEWS = re.compile(
@@ -57,6 +59,8 @@ _DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.(?i:kz|ru|com|org|net|media|info|kg|
 _NAME_WORD = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’.-]*")
 _ISSUE = re.compile(r"№ *\d+(?: *\(\d+\))?[ ,.]*(?P<rest>.*)")
 _SENTENCE_END = '.!?…»"”'
+# Distinct short lines whose class is kept (see `classify`).
+CACHED_LINES = 16_384
 # Longer lines are paragraphs: no name, rubric or trail test reads them.
 MAX_LINE_CHARS = 400
 # Issuing bodies: Russian names open the line (`Пресс-служба акимата …`, `Министерство …`), Kazakh
@@ -67,6 +71,13 @@ _ISSUERS = re.compile(
         ("^" + re.escape(key) if entry.language == "ru" else re.escape(key) + r"\w*$")
         for key, entry in sorted(names()["issuers"].items(), key=lambda kv: -len(kv[0]))
     )
+)
+# Searching that alternation costs ~20 us on a headline, so it only runs on a line that could
+# match: one opening with a Russian name, or whose last word holds the last word of a Kazakh one
+# (`key\w*$` puts the end of the key inside the line's last run of word characters).
+_ISSUER_OPENINGS = tuple(k for k, e in names()["issuers"].items() if e.language == "ru")
+_ISSUER_ENDINGS = tuple(
+    sorted({re.search(r"\w*$", k)[0] for k, e in names()["issuers"].items() if e.language != "ru"})
 )
 
 
@@ -96,15 +107,36 @@ def plain(line: str) -> tuple[str, bool]:
 
 
 def classify(raw: str) -> Line:
-    """Classify one head or tail line (see the module docstring)."""
+    """Classify one head or tail line (see the module docstring).
+
+    Head and tail lines repeat across an outlet's articles (rubrics, labels, credits, share
+    lines, signatures), so each distinct line up to MAX_LINE_CHARS is classified once per
+    process (the lexicons do not change while it runs); the caller gets its own copy, since
+    picking the fields marks lines (`title`)."""
+    if len(raw) > MAX_LINE_CHARS:
+        return _classify(raw)
+    return _copy(_classify_cached(raw))
+
+
+def _copy(line: Line) -> Line:
+    parts = [_copy(part) for part in line.parts] if line.parts else []
+    return Line(line.text, line.kind, line.value, line.rule, line.labelled, line.heading, parts)
+
+
+def _classify(raw: str) -> Line:
     text, heading = plain(raw)
     line = Line(raw, heading=heading)
     if not text:
         return _set(line, "decoration", None, "empty after markdown")
     found = _classify_one(text, line)
-    if found.kind == "unknown" and len(text) <= 200 and _SEPARATORS.search(text):
+    if (
+        found.kind == "unknown"
+        and len(text) <= 200
+        and ("|" in text or "·" in text or "•" in text)
+        and (separator := _SEPARATORS.search(text))
+    ):
         pieces = _SEPARATORS.split(text)
-        rest = text[_SEPARATORS.search(text).end() :]
+        rest = text[separator.end() :]
         if len(pieces) > 2 and find_date(rest) is not None:  # `Сенат • 26 Наурыз, 2024 | 14:30`
             pieces = [pieces[0], rest]
         parts = [_classify_one(p, Line(p), alone=False) for p in pieces]
@@ -237,6 +269,8 @@ def _classify_one(text: str, line: Line, alone: bool = True) -> Line:
 
 def _breadcrumbs(text: str) -> tuple[str, str] | None:
     """`Главная / Новости / Экономика` -> (`Экономика`, rule); None when not a trail."""
+    if not any(mark in text for mark in _CRUMB_MARKS):
+        return None  # one part: not a trail
     parts = [p.strip() for p in _CRUMB.split(text)]
     if len(parts) < 2 or any(not p or len(p.split()) > 4 for p in parts):
         return None
@@ -251,12 +285,26 @@ def _breadcrumbs(text: str) -> tuple[str, str] | None:
 
 
 def _issuer(text: str) -> Entry | None:
-    m = _ISSUERS.search(text.casefold())
+    folded = text.casefold()
+    if not _could_name_issuer(folded):
+        return None
+    m = _ISSUERS.search(folded)
     if m is None:
         return None
     found = m[0]
     table = names()["issuers"]
     return table.get(found) or next(e for k, e in table.items() if found.startswith(k))
+
+
+def _could_name_issuer(folded: str) -> bool:
+    """Whether `_ISSUERS` can match `folded` at all (a necessary condition, cheap)."""
+    if folded.startswith(_ISSUER_OPENINGS) or "" in _ISSUER_ENDINGS or "\n" in folded:
+        return True
+    start = len(folded)
+    while start and (folded[start - 1].isalnum() or folded[start - 1] == "_"):
+        start -= 1
+    last_word = folded[start:]
+    return any(ending in last_word for ending in _ISSUER_ENDINGS)
 
 
 def _name_value(rest: str) -> str | None:
@@ -288,5 +336,7 @@ def sentence_like(text: str) -> bool:
     """Ends with sentence punctuation and has a few words: prose, not a head or tail item."""
     return len(text) >= 30 and text.rstrip()[-1:] in _SENTENCE_END and len(text.split()) >= 4
 
+
+_classify_cached = lru_cache(maxsize=CACHED_LINES)(_classify)
 
 __all__ = ["KINDS", "FoundDate", "Line", "classify", "plain", "sentence_like"]

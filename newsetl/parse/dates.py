@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from typing import NamedTuple
 
 from newsetl.parse.lexicon import labels, month_words
@@ -196,6 +197,13 @@ _TIME_AFTER = _CLOCK.format(p="") + _SECONDS + _OFFSET
 # A date line reads: [label] [weekday] [time] date [time [offset]] [revision remark]. One pattern
 # reads what comes before the date; the date's first characters say which forms can follow.
 _BEFORE_DATE = re.compile(rf"{_LABEL}{_WEEKDAY}(?:{_TIME_BEFORE})?", re.IGNORECASE)
+# The characters `_BEFORE_DATE` can start with (without regard to case, as it matches): a line
+# opening with another one (a month name, `Сенат`) has nothing before its date, and the
+# alternation of labels is not tried on it.
+_OPENING_LETTERS = {w[0] for w in (*PUBLISHED_LABELS, *UPDATED_LABELS, *WEEKDAYS, "в", "с", "at")}
+_BEFORE_DATE_OPENS = re.compile(
+    r"[\d{}]".format(re.escape("".join(sorted(_OPENING_LETTERS)))), re.IGNORECASE
+)
 _FORMS: dict[str, re.Pattern[str]] = {
     name: re.compile(rf"{form}(?:{_SEPARATOR}{_TIME_AFTER})?\.?{_UPDATED_TAIL}", re.IGNORECASE)
     for name, form in DATE_FORMS.items()
@@ -217,8 +225,11 @@ class FoundDate(NamedTuple):
     updated: bool = False  # the line dates a revision (`Обновлено: …`), not the publication
 
 
+@lru_cache(maxsize=4096)
 def month_from_word(word: str) -> int | None:
-    """Month number for a Kazakh (any suffix) or Russian (any case, abbreviated) month word."""
+    """Month number for a Kazakh (any suffix) or Russian (any case, abbreviated) month word.
+
+    Cached: a corpus writes a few hundred month words, and the Kazakh stems are tried in turn."""
     lower = word.lower().rstrip(".")
     number = RUSSIAN_MONTHS.get(lower) or _EXTRA_MONTHS.get(lower)
     if number is not None:
@@ -244,6 +255,14 @@ def make_date(year: int, month: int, day: int) -> date | None:
 
 
 def find_date(text: str) -> FoundDate | None:
+    """`_find_date`, remembered for short texts: date lines repeat (every article of a day, and
+    a date line is read again when its parts are classified)."""
+    if len(text) > 2 * MAX_DATE_LINE_CHARS:
+        return _find_date(text)
+    return _find_date_cached(text)
+
+
+def _find_date(text: str) -> FoundDate | None:
     """Read `text` as one date line (all of it, not a date inside a sentence); None otherwise.
 
     `Дата публикации: 05.03.2026, 10:15`, `12 февраля 2026, 16:40`, `2024 жылғы 26 наурыз,
@@ -258,7 +277,10 @@ def find_date(text: str) -> FoundDate | None:
         return None
     # A line that opens with a number has no label or weekday; skip that pattern unless the
     # number is a time (`16:40 12.02.2026`).
-    before = None if text[0].isdigit() and ":" not in text[1:3] else _BEFORE_DATE.match(text)
+    if (text[0].isdigit() and ":" not in text[1:3]) or not _BEFORE_DATE_OPENS.match(text):
+        before = None
+    else:
+        before = _BEFORE_DATE.match(text)
     rest = text[before.end() :] if before is not None else text
     if rest[:4].isdigit():
         forms = _FROM_YEAR
@@ -271,6 +293,9 @@ def find_date(text: str) -> FoundDate | None:
         if m is not None:
             return _found(before, m)
     return None
+
+
+_find_date_cached = lru_cache(maxsize=8192)(_find_date)
 
 
 def _found(before: re.Match[str] | None, m: re.Match[str]) -> FoundDate | None:

@@ -57,6 +57,14 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"SQLite format 3\x00", "sqlite"),
 )
 
+# The signatures by their first byte: most objects open with a byte no signature opens with.
+_MAGIC_BY_FIRST_BYTE: dict[bytes, tuple[tuple[bytes, str], ...]] = {}
+for _signature, _name in _MAGIC:
+    _MAGIC_BY_FIRST_BYTE[_signature[:1]] = (
+        *_MAGIC_BY_FIRST_BYTE.get(_signature[:1], ()),
+        (_signature, _name),
+    )
+
 _SNIFF_BYTES = 8192
 # Share of control bytes (NUL included, TAB/LF/CR/FF/VT excluded) above which a file is binary.
 # Random bytes have about 11 %; real text has none, or a stray one.
@@ -169,7 +177,7 @@ def _finish(text: str, encoding: str) -> Decoded:
 
 
 def _magic_name(raw: bytes) -> str | None:
-    for signature, name in _MAGIC:
+    for signature, name in _MAGIC_BY_FIRST_BYTE.get(raw[:1], ()):
         if raw.startswith(signature):
             return name
     if raw[:4] == b"RIFF" and raw[8:12] in (b"WEBP", b"WAVE", b"AVI "):

@@ -146,6 +146,8 @@ def kazakh_by_letters(text: str) -> bool:
     kazakh = len(_KAZAKH_CYRILLIC.findall(text))
     if kazakh < KAZAKH_LETTERS_MIN:
         return False
+    if kazakh >= KAZAKH_LETTERS_SHARE * len(text):
+        return True  # a share of all the characters is at least that share of the letters
     return kazakh >= KAZAKH_LETTERS_SHARE * len(_ANY_LETTER.findall(text))
 
 

@@ -36,6 +36,8 @@ ARTICLE_SCHEMA: dict[str, pl.DataType] = {
     "content_sha256": pl.String(),
     "mixed_script_tokens": pl.List(pl.String()),
     "mojibake_repaired": pl.Boolean(),
+    "frame_lines": pl.Int32(),  # head and tail lines, and those of no known class (layout drift)
+    "unknown_lines": pl.Int32(),
 }
 PARAGRAPH_SCHEMA = {"key": pl.String(), "position": pl.Int32(), "text": pl.String()}
 RAW_SCHEMA = {"key": pl.String(), "raw": pl.Binary()}

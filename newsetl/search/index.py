@@ -20,11 +20,11 @@ def index_frames(
         lang = index_lang(language)
         counts = terms(f"{title or ''}\n{body}", lang)
         docs.append((key, lang, sum(counts.values())))
-        for term, tf in counts.items():
-            keys.append(key)
-            langs.append(lang)
-            terms_.append(term)
-            tfs.append(tf)
+        # whole columns at a time: a Python loop per posting cost a fifth of the indexing
+        keys.extend([key] * len(counts))
+        langs.extend([lang] * len(counts))
+        terms_.extend(counts.keys())
+        tfs.extend(counts.values())
     return (
         pl.DataFrame(docs, schema=DOCS_SCHEMA, orient="row"),
         pl.DataFrame(

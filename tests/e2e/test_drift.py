@@ -32,7 +32,9 @@ def test_drift_frame_compares_each_prefix_with_its_own_history() -> None:
         ("kaz/x.txt", day, 70), ("top.txt", day, 60),
     ])  # fmt: skip
     baseline = pl.DataFrame(
-        [("lenta", 10, 10, 10), ("kaz", 4, 3, 4)], schema=BASELINE_SCHEMA, orient="row"
+        [("lenta", 10, 10, 10, None, None), ("kaz", 4, 3, 4, None, None)],
+        schema=BASELINE_SCHEMA,
+        orient="row",
     )
     frame = drift_frame(batch, baseline)
     rows = {row["key"]: row for row in frame.iter_rows(named=True)}

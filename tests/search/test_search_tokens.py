@@ -111,3 +111,24 @@ def test_the_word_class_is_letters_and_digits_for_every_known_character() -> Non
         and bool(ours.match(chr(cp))) != bool(theirs.match(chr(cp)))
     ]
     assert differ == []
+
+
+def test_words_remove_marks_the_quick_search_does_not_see_too() -> None:
+    """The `re` pre-search only decides whether `regex` looks for marks: a mark beyond the BMP
+    (U+1D167 combining tremolo, U+E0001 language tag) is removed as one inside it is."""
+    assert words("До\u00adха Ва\U0001d167ня \U000e0001Ақ\u0301тау") == ["доха", "ваня", "ақтау"]
+    assert words("Доха \U0001f600 Ваня") == ["доха", "ваня"]
+
+
+def test_the_quick_mark_search_finds_every_mark_of_the_bmp() -> None:
+    import regex
+
+    from newsetl.search.tokens import _BMP_MARKS
+
+    marks = regex.compile(r"[\p{Mn}\p{Cf}]")
+    missed = [
+        hex(cp)
+        for cp in range(0x10000)
+        if marks.match(chr(cp)) is not None and _BMP_MARKS.match(chr(cp)) is None
+    ]
+    assert missed == []
