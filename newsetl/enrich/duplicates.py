@@ -10,7 +10,7 @@ import numpy as np
 import rensa
 
 from newsetl.enrich.fold import WORD
-from newsetl.enrich.stories import Signature, near
+from newsetl.enrich.stories import Days, Signature
 
 NUM_PERM = 64
 SEED = 20240101
@@ -33,22 +33,46 @@ def similarity(a: list[int], b: list[int]) -> float:
 def find(
     new: list[Signature], context: list[Signature], *, threshold: float, window_days: int
 ) -> list[tuple[str, str, float]]:
-    """(key, duplicate_of, similarity) for every new article that reprints an earlier one."""
+    """(key, duplicate_of, similarity) for every new article that reprints an earlier one:
+    compared with the articles of its language in the days around it only."""
     out = []
     pool = {sig.key: sig for sig in context + new}
+    days = Days(window_days, list(pool.values()))
+    hashes: dict[str, np.ndarray] = {}
     for sig in new:
+        others = [
+            other
+            for other in days.around(sig)
+            if other.key != sig.key and other.language == sig.language and _earlier(other, sig)
+        ]
+        if not others:
+            continue
+        sims = _similarities(sig, others, hashes)
         best: tuple[float, Signature] | None = None
-        for other in pool.values():
-            if other.key == sig.key or other.language != sig.language:
-                continue
-            if not near(sig, other, window_days) or not _earlier(other, sig):
-                continue
-            sim = similarity(sig.minhash, other.minhash)
+        for sim, other in zip(sims, others, strict=True):
             if sim >= threshold and (best is None or sim > best[0]):
                 best = (sim, other)
         if best is not None:
             out.append((sig.key, best[1].key, round(best[0], 4)))
     return out
+
+
+def _similarities(
+    sig: Signature, others: list[Signature], hashes: dict[str, np.ndarray]
+) -> list[float]:
+    """similarity(sig, other) for each of `others`, in one array operation."""
+    size = len(sig.minhash)
+    sims = [0.0] * len(others)
+    same = [k for k, other in enumerate(others) if size and len(other.minhash) == size]
+    if same:
+        for k in same:
+            if others[k].key not in hashes:
+                hashes[others[k].key] = np.asarray(others[k].minhash, dtype=np.uint64)
+        matrix = np.stack([hashes[others[k].key] for k in same])
+        equal = (matrix == np.asarray(sig.minhash, dtype=np.uint64)).mean(axis=1)
+        for k, value in zip(same, equal.tolist(), strict=True):
+            sims[k] = value
+    return sims
 
 
 def _earlier(a: Signature, b: Signature) -> bool:

@@ -10,10 +10,11 @@ compared (an entity every article names, like Kazakhstan, counts for little)."""
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 W_ENTITIES, W_NUMBERS, W_PREFIXES = 0.45, 0.25, 0.30
 # Kinds weigh differently: a person or an organisation says more about which event it is.
@@ -105,6 +106,32 @@ def near(a: Signature, b: Signature, window_days: int) -> bool:
     return abs((a.published - b.published).days) <= window_days
 
 
+class Days:
+    """Signatures by publication day, in the order they were added: the neighbours of an
+    article are read from the days around it only, never from every signature."""
+
+    def __init__(self, window_days: int, signatures: list[Signature] = ()) -> None:
+        self.window = window_days
+        self.by_day: dict[date | None, list[tuple[int, Signature]]] = {}
+        self.count = 0
+        for sig in signatures:
+            self.add(sig)
+
+    def add(self, sig: Signature) -> None:
+        self.by_day.setdefault(sig.published, []).append((self.count, sig))
+        self.count += 1
+
+    def around(self, sig: Signature) -> list[Signature]:
+        """The signatures `near` this one (itself included if added), in the order added."""
+        if sig.published is None:
+            return [other for _, other in self.by_day.get(None, ())]
+        days = (sig.published + timedelta(days=k) for k in range(-self.window, self.window + 1))
+        lists = [found for day in days if (found := self.by_day.get(day))]
+        if len(lists) == 1:
+            return [other for _, other in lists[0]]
+        return [other for _, other in heapq.merge(*lists, key=lambda item: item[0])]
+
+
 def assign(
     new: list[Signature],
     context: list[Signature],
@@ -119,6 +146,7 @@ def assign(
     stories. Returns the link each joining article was joined by."""
     duplicates = duplicates or {}
     placed = {sig.key: sig for sig in context}
+    days = Days(window_days, list(placed.values()))
     scorer = Scorer(context + new)
     links: list[Link] = []
     order = sorted(new, key=lambda s: (s.published or date.max, s.key))
@@ -129,8 +157,8 @@ def assign(
             best = scorer.link(sig, original)
             sig.story_id = original.story_id
         else:
-            for other in placed.values():
-                if other.key == sig.key or not near(sig, other, window_days):
+            for other in days.around(sig):
+                if other.key == sig.key:
                     continue
                 link = scorer.link(sig, other)
                 if best is None or link.score > best.score:
@@ -143,4 +171,5 @@ def assign(
         if best is not None:
             links.append(best)
         placed[sig.key] = sig
+        days.add(sig)
     return links
