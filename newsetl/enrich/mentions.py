@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from newsetl.enrich.fold import WORD, fold, name_key, place_base, reduce, token_keys
 from newsetl.enrich.gazetteer import Gazetteer, gazetteer
@@ -64,6 +64,7 @@ class Words:
     words: list[str]
     spans: list[tuple[int, int]]
     joined: list[bool]  # word i follows word i-1 across whitespace only
+    capitals: list[int] = field(default_factory=list)  # the capitalised words' indices
 
     @classmethod
     def of(cls, text: str) -> Words:
@@ -72,7 +73,23 @@ class Words:
         joined = [False] + [
             text[spans[i - 1][1] : spans[i][0]].isspace() for i in range(1, len(spans))
         ]
-        return cls(text, [m.group() for m in found], spans, joined)
+        words = [m.group() for m in found]
+        capitals = [i for i, word in enumerate(words) if word[:1].isupper()]
+        return cls(text, words, spans, joined, capitals)
+
+    @cached_property
+    def runs(self) -> list[tuple[int, int]]:
+        """Runs of up to four capitalised words with only whitespace between them."""
+        runs, upper, after = [], set(self.capitals), 0
+        for i in self.capitals:
+            if i < after:
+                continue
+            j = i + 1
+            while j in upper and self.joined[j] and j - i < 4:
+                j += 1
+            runs.append((i, j))
+            after = j
+        return runs
 
     def sentence_start(self, i: int) -> bool:
         before = self.text[: self.spans[i][0]].rstrip(" \u00a0" + _OPEN_QUOTES)
@@ -86,17 +103,7 @@ class Words:
 
 
 def capital_runs(w: Words) -> list[tuple[int, int]]:
-    runs, i = [], 0
-    while i < len(w.words):
-        if w.words[i][:1].isupper():
-            j = i + 1
-            while j < len(w.words) and w.joined[j] and w.words[j][:1].isupper() and j - i < 4:
-                j += 1
-            runs.append((i, j))
-            i = j
-        else:
-            i += 1
-    return runs
+    return w.runs
 
 
 def looks_like_surname(word: str) -> bool:
@@ -192,12 +199,16 @@ class Run:
 
 def run_of(pos: int, w: Words, i: int, j: int, language: str) -> Run:
     words = tuple(
-        (w.spans[k][0], w.spans[k][1], name_key(w.words[k], language),
-         tuple(sorted(token_keys(w.words[k], language))),
+        (w.spans[k][0], w.spans[k][1], *_lookup_keys(w.words[k], language),
          w.spans[person_start(w, i, k, language)][0])
         for k in range(i, j)
     )  # fmt: skip
     return Run(pos, phrase_key(w.words[i:j], language), words)
+
+
+@lru_cache(maxsize=200_000)
+def _lookup_keys(word: str, language: str) -> tuple[str, tuple[str, ...]]:
+    return name_key(word, language), tuple(sorted(token_keys(word, language)))
 
 
 class Known:
@@ -312,7 +323,7 @@ def analyse(
         candidates.append((priority, mention))
 
     for pos, w in enumerate(words):
-        for m in gaz.find(w.words, language, w.joined):
+        for m in gaz.find(w.words, language, w.joined, w.capitals):
             entry = m.entry
             if w.quoted(m.start_token, m.end_token):  # «Астана» the club, not the city
                 key = phrase_key(w.words[m.start_token : m.end_token], language)
