@@ -25,7 +25,7 @@ import polars as pl
 import psutil
 
 from bench.corpus import build
-from newsetl.enrich.batch import Article, Options, analyse, enrich, warm
+from newsetl.enrich.batch import Article, Options, analyse, analyse_later, enrich, warm
 from newsetl.enrich.run import BATCH, enrich_lake
 from newsetl.enrich.stories import Days
 from newsetl.parse.article import parse_article
@@ -82,27 +82,21 @@ def in_memory(batch: list[Article], options: Options) -> tuple[Clock, int]:
     analyse(batch[:1], replace(options, processes=1))
     if options.processes > 1:  # start the workers and load their models outside the timing
         analyse(batch[: options.pool_min_articles], options)
+    batches = [batch[offset : offset + BATCH] for offset in range(0, len(batch), BATCH)]
     with Clock() as clock:
-        for offset in range(0, len(batch), BATCH):
-            part = batch[offset : offset + BATCH]
-            keys = {a.key for a in part}
-            seen: dict[str, object] = {}
-            for article in part:
-                for sig in done.around(_probe(article)):
-                    if sig.key not in keys:
-                        seen.setdefault(sig.key, sig)
-            result = enrich(part, list(seen.values()), known, options)
+        upcoming = analyse_later(batches[0], options)
+        for index, part in enumerate(batches):
+            waiting = upcoming
+            if index + 1 < len(batches):  # as the run does: the next batch starts first
+                upcoming = analyse_later(batches[index + 1], options)
+            analysed = waiting()
+            context = done.near_dates({a.published for a in part}, {a.key for a in part})
+            result = enrich(part, context, known, options, analysed=analysed)
             known |= set(result.entities)
             for sig in result.signatures:
                 done.add(sig)
             mentions += len(result.mentions)
     return clock, mentions
-
-
-def _probe(article: Article):
-    from newsetl.enrich.stories import Signature
-
-    return Signature(article.key, article.language or "", article.published, set(), set(), set())
 
 
 def write_articles(con, batch: list[Article]) -> None:

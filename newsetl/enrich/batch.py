@@ -6,9 +6,11 @@ calls it on the gold set directly."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
+from typing import NamedTuple
 
 from newsetl.common.settings import Settings
 from newsetl.enrich import duplicates, mentions, pool, stories
@@ -61,8 +63,7 @@ class Result:
     duplicates: list[tuple[str, str, float]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Analysed:
+class Analysed(NamedTuple):
     """An article's own findings, worked out in a worker: the mention analysis and the parts
     of its signature."""
 
@@ -80,12 +81,25 @@ def enrichment_order(articles: list[Article]) -> list[Article]:
 def analyse(articles: list[Article], options: Options | None = None) -> dict[str, Analysed]:
     """Every article's own findings by key: in worker processes when the batch is large enough
     (newsetl.enrich.pool), here otherwise."""
+    return analyse_later(articles, options)()
+
+
+def analyse_later(
+    articles: list[Article], options: Options | None = None
+) -> Callable[[], dict[str, Analysed]]:
+    """Start `analyse` (in the workers, when it uses them); the function returned waits for
+    it. A run starts the next batch's analysis before it links the current one."""
     options = options or Options.of()
     ordered = enrichment_order(articles)
     processes = pool.processes_for(options.processes, len(ordered), options.pool_min_articles)
     work = partial(analyse_chunk, ner_paragraphs=options.ner_paragraphs)
-    found = pool.map_chunks(work, ordered, processes, warm=warm)
-    return {article.key: one for article, one in zip(ordered, found, strict=True)}
+    waiting = pool.submit_chunks(work, ordered, processes, warm=warm)
+
+    def result() -> dict[str, Analysed]:
+        found = waiting()
+        return {article.key: one for article, one in zip(ordered, found, strict=True)}
+
+    return result
 
 
 def wanted_ids(analysed: dict[str, Analysed]) -> set[str]:

@@ -21,6 +21,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from newsetl.enrich.fold import WORD, fold, name_key, place_base, reduce, token_keys
 from newsetl.enrich.gazetteer import Gazetteer, gazetteer
@@ -48,8 +49,7 @@ _OPEN_QUOTES = '«"“„'
 _SENTENCE_END = ".!?…:"
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):  # a tuple: cheap to send back from a worker process
     position: int  # paragraph number, 0 for the title
     start: int  # character offset inside that paragraph
     end: int
@@ -186,8 +186,7 @@ def ner_tagger():
     return tagger
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     """A capitalised run of words in one paragraph, with what a lookup of known names needs:
     the run's key, and for each word its character span, surname key, token keys and where a
     person's name ending there would start (one given name before it)."""
@@ -276,8 +275,7 @@ def lead_paragraphs(paragraphs: list[str], ner_paragraphs: int) -> list[str]:
     return lead
 
 
-@dataclass
-class Analysis:
+class Analysis(NamedTuple):
     """What an article's own text says, before the names known elsewhere are looked up: the
     candidate mentions (gazetteer, model, Kazakh rules), the ids they found, and the
     capitalised runs to look up. Worked out in a worker process; `resolve` finishes it."""

@@ -46,8 +46,20 @@ def map_chunks(
 ) -> list[R]:
     """work(chunk) over contiguous chunks of `items`, results in the items' order: in
     `processes` worker processes, or here when processes is 0."""
+    return submit_chunks(work, items, processes, warm)()
+
+
+def submit_chunks(
+    work: Callable[[list[T]], list[R]],
+    items: Sequence[T],
+    processes: int,
+    warm: Callable[[], object] | None = None,
+) -> Callable[[], list[R]]:
+    """As map_chunks, but the chunks start now in the workers and the returned function waits
+    for their results: the caller does other work meanwhile (the previous batch's linking).
+    Without workers the work is done when the function is called."""
     if processes <= 0:
-        return work(list(items))
+        return lambda: work(list(items))
     from loky import get_reusable_executor
 
     size = max(MIN_CHUNK, -(-len(items) // (processes * CHUNKS_PER_WORKER)))
@@ -59,4 +71,4 @@ def map_chunks(
     interrupt.on_stop(executor, lambda: kill_now(list(getattr(executor, "_processes", None) or {})))
     interrupt.check()
     futures = [executor.submit(work, chunk) for chunk in chunks]
-    return [result for future in futures for result in future.result()]
+    return lambda: [result for future in futures for result in future.result()]

@@ -15,8 +15,8 @@ import polars as pl
 
 from newsetl.common import checkpoints, interrupt
 from newsetl.common.sqlfiles import sql_file
-from newsetl.enrich.batch import Article, Options, Result, analyse, enrich, wanted_ids
-from newsetl.enrich.stories import Signature
+from newsetl.enrich.batch import Article, Options, Result, analyse_later, enrich, wanted_ids
+from newsetl.enrich.stories import Days, Signature
 from newsetl.lake.commit import (
     COMMIT_ATTEMPTS,
     bind,
@@ -195,6 +195,11 @@ def frames(result: Result) -> dict[str, pl.DataFrame]:
     }
 
 
+def _start(con: duckdb.DuckDBPyConnection, keys: list[str], options: Options) -> tuple:
+    articles = read_articles(con, keys)
+    return articles, analyse_later(articles, options)
+
+
 def enrich_lake(
     con: duckdb.DuckDBPyConnection,
     options: Options | None = None,
@@ -214,19 +219,27 @@ def enrich_lake(
     # so a name no article supports any more is not carried on).
     found: set[str] = set()
     merged = Result()
+    done = Days(options.window_days)
     touched = set(gone)
-    for offset in range(0, len(keys), BATCH):
-        articles = read_articles(con, keys[offset : offset + BATCH])
+    batches = [keys[offset : offset + BATCH] for offset in range(0, len(keys), BATCH)]
+    upcoming = _start(con, batches[0], options) if batches else None
+    for index in range(len(batches)):
+        articles, waiting = upcoming
+        # The next batch's articles go to the workers before this one is linked.
+        upcoming = _start(con, batches[index + 1], options) if index + 1 < len(batches) else None
+        analysed = waiting()
         batch_keys = {a.key for a in articles}
         touched |= batch_keys
         context = read_context(con, articles, touched, options.window_days)
-        context += [s for s in merged.signatures if s.key not in batch_keys]
-        analysed = analyse(articles, options)
+        # This run's earlier batches, of the days around this one only.
+        context += done.near_dates({a.published for a in articles}, batch_keys)
         known = found if everything else found | read_known(con, wanted_ids(analysed))
         result = enrich(articles, context, known, options, analysed=analysed)
         found |= set(result.entities)
         merged.mentions += result.mentions
         merged.signatures += result.signatures
+        for sig in result.signatures:
+            done.add(sig)
         merged.links += result.links
         merged.duplicates += result.duplicates
         for entity_id, row in result.entities.items():

@@ -165,6 +165,19 @@ class Days:
         self.by_day.setdefault(sig.published, []).append((self.count, sig))
         self.count += 1
 
+    def near_dates(self, dates: set[date | None], exclude: set[str]) -> list[Signature]:
+        """The dated signatures within the window of any of `dates`, once each, but those of
+        `exclude`: a batch's context among signatures already placed."""
+        wanted = {
+            d + timedelta(days=k) for d in dates if d for k in range(-self.window, self.window + 1)
+        }
+        return [
+            sig
+            for day in sorted(wanted)
+            for _, sig in self.by_day.get(day, ())
+            if sig.key not in exclude
+        ]
+
     def around(self, sig: Signature) -> list[Signature]:
         """The signatures `near` this one (itself included if added), in the order added."""
         if sig.published is None:
