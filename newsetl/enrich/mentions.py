@@ -102,10 +102,6 @@ class Words:
         )
 
 
-def capital_runs(w: Words) -> list[tuple[int, int]]:
-    return w.runs
-
-
 def looks_like_surname(word: str) -> bool:
     """A Kazakh word that is a surname with or without its suffixes (Тоқаевтың)."""
     lower = word.lower()
@@ -337,9 +333,7 @@ def analyse(
     else:
         for pos, w in enumerate(words):
             _kazakh_runs(pos, w, add, local, _covered(w, candidates, pos))
-    runs = [
-        run_of(pos, w, i, j, language) for pos, w in enumerate(words) for i, j in capital_runs(w)
-    ]
+    runs = [run_of(pos, w, i, j, language) for pos, w in enumerate(words) for i, j in w.runs]
     return Analysis(candidates, list(local.added), runs)
 
 
@@ -397,7 +391,7 @@ def _covered(w: Words, candidates: list[tuple[int, Mention]], pos: int) -> set[i
 
 
 def _kazakh_runs(pos: int, w: Words, add, local: Known, covered: set[int]) -> None:
-    for i, j in capital_runs(w):
+    for i, j in w.runs:
         run = w.words[i:j]
         head = j if j < len(w.words) and w.joined[j] else None
         if head is not None and PLACE_HEADS.get(reduce(w.words[head], "kk")):
