@@ -111,11 +111,12 @@ class Scorer:
         for r, ids in enumerate(row_ids):
             a[r, np.searchsorted(vocab, ids)] = roots[ids]
         b = np.zeros((len(cols), len(vocab)))
-        for c, sig in enumerate(cols):
-            ids = self._items(sig, attr)
-            at = np.searchsorted(vocab, ids)
-            hit = (at < len(vocab)) & (vocab[np.minimum(at, len(vocab) - 1)] == ids)
-            b[c, at[hit]] = roots[ids[hit]]
+        col_ids = [self._items(sig, attr) for sig in cols]
+        ids = np.concatenate(col_ids) if col_ids else np.zeros(0, np.int64)
+        which = np.repeat(np.arange(len(cols)), [len(x) for x in col_ids])
+        at = np.searchsorted(vocab, ids)
+        hit = (at < len(vocab)) & (vocab[np.minimum(at, len(vocab) - 1)] == ids)
+        b[which[hit], at[hit]] = roots[ids[hit]]
         shared = a @ b.T
         norms_r = np.array([self._norm(sig, attr) for sig in rows])
         norms_c = np.array([self._norm(sig, attr) for sig in cols])
