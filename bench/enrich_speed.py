@@ -1,23 +1,41 @@
-"""Enrichment speed: `python -m bench.enrich_speed --n 3000` builds N synthetic articles
-(bench.corpus), parses them as ingest does, and times newsetl.enrich.batch.enrich over them in
-the run's batch size, one process, after the models are loaded. Prints articles a second."""
+"""Enrichment speed: `python -m bench.enrich_speed [--n 3000] [--processes P] [--hourly 10000
+40000]`. Articles are the bench corpus's (bench.corpus), parsed as ingest parses them.
+
+- `--n N`: newsetl.enrich.batch.enrich over N articles in the run's batches and order (by
+  date, each batch against the signatures of the days around it), after the models are loaded;
+  prints articles a second (wall) and CPU seconds per article, this process and its workers
+  together. `--processes 1` keeps everything in one process.
+- `--hourly SMALL LARGE`: two lakes of SMALL and LARGE articles (rows written as the load
+  writes them, one snapshot), each enriched whole by `enrich_lake` (timed: the end-to-end rate
+  at that N), then 200 new articles added and enriched as the hourly run does; prints the two
+  hourly times and their ratio (the target: LARGE = 4 × SMALL costs at most 1.15 ×). Each
+  hourly run is timed twice and the faster kept (the machine may be shared)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import tempfile
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import psutil
 
 from bench.corpus import build
-from newsetl.enrich.batch import Article, enrich
-from newsetl.enrich.gazetteer import gazetteer
-from newsetl.enrich.mentions import ner_tagger
-from newsetl.enrich.run import BATCH
+from newsetl.enrich.batch import Article, Options, analyse, analyse_later, enrich, warm
+from newsetl.enrich.run import BATCH, enrich_lake
+from newsetl.enrich.stories import Days
 from newsetl.parse.article import parse_article
 
+HOURLY = 200
 
-def articles(n: int, seed: int = 7) -> list[Article]:
+
+def articles(n: int, seed: int = 7, start: int = 0) -> list[Article]:
     out = []
-    for index in range(n):
+    for index in range(start, start + n):
         _, raw = build(seed, index)
         parsed = parse_article(f"bench/{index:06d}.txt", raw)
         if not hasattr(parsed, "paragraphs"):
@@ -34,26 +52,131 @@ def articles(n: int, seed: int = 7) -> list[Article]:
     return out
 
 
+class Clock:
+    """Wall time, and CPU time of this process and its live children (the pool's workers)."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), _cpu()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, _cpu() - self.cpu
+
+
+def _cpu() -> float:
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            total += sum(child.cpu_times()[:2])
+    return total
+
+
+def in_memory(batch: list[Article], options: Options) -> tuple[Clock, int]:
+    """The run's loop without the lake: by date, in batches, each against its days' context."""
+    batch = sorted(batch, key=lambda a: (a.published is None, a.published or 0, a.key))
+    done = Days(options.window_days)
+    known: set[str] = set()
+    mentions = 0
+    warm()
+    analyse(batch[:1], replace(options, processes=1))
+    if options.processes > 1:  # start the workers and load their models outside the timing
+        analyse(batch[: options.pool_min_articles], options)
+    batches = [batch[offset : offset + BATCH] for offset in range(0, len(batch), BATCH)]
+    with Clock() as clock:
+        upcoming = analyse_later(batches[0], options)
+        for index, part in enumerate(batches):
+            waiting = upcoming
+            if index + 1 < len(batches):  # as the run does: the next batch starts first
+                upcoming = analyse_later(batches[index + 1], options)
+            analysed = waiting()
+            context = done.near_dates({a.published for a in part}, {a.key for a in part})
+            result = enrich(part, context, known, options, analysed=analysed)
+            known |= set(result.entities)
+            for sig in result.signatures:
+                done.add(sig)
+            mentions += len(result.mentions)
+    return clock, mentions
+
+
+def write_articles(con, batch: list[Article]) -> None:
+    """Articles and paragraphs as the load writes them, in one snapshot."""
+    now = datetime.now(UTC)
+    rows = [
+        {"key": a.key, "doc_id": a.key, "title": a.title, "published_date": a.published,
+         "date_source": "header", "language": a.language, "body": "\n\n".join(a.paragraphs),
+         "paragraph_count": len(a.paragraphs), "char_count": sum(map(len, a.paragraphs)),
+         "word_count": sum(len(p.split()) for p in a.paragraphs), "source_encoding": "utf-8",
+         "content_sha256": a.key, "mojibake_repaired": False, "etag": "e", "run_id": "bench",
+         "loaded_at": now}
+        for a in batch
+    ]  # fmt: skip
+    paragraphs = [
+        {"key": a.key, "position": i, "text": text}
+        for a in batch
+        for i, text in enumerate(a.paragraphs, 1)
+    ]
+    new_articles = pl.DataFrame(rows)  # noqa: F841 (read by DuckDB)
+    new_paragraphs = pl.DataFrame(paragraphs)  # noqa: F841
+    con.execute("BEGIN")
+    con.execute("INSERT INTO articles BY NAME SELECT * FROM new_articles")
+    con.execute("INSERT INTO paragraphs BY NAME SELECT * FROM new_paragraphs")
+    con.execute("COMMIT")
+
+
+def hourly(size: int, options: Options, workdir: Path) -> dict:
+    from newsetl.common.catalog import Catalog
+    from newsetl.lake.connection import connect
+    from newsetl.lake.migrations import prepare
+
+    con = connect(Catalog.parse(str(workdir / f"lake{size}.sqlite"), None))
+    prepare(con)
+    write_articles(con, articles(size))
+    with Clock() as whole:
+        summary = enrich_lake(con, options)
+    new = articles(2 * HOURLY, start=size)  # the next objects of the corpus
+    times = []
+    for start in (0, HOURLY):
+        write_articles(con, new[start : start + HOURLY])
+        with Clock() as clock:
+            enrich_lake(con, options)
+        times.append(clock)
+    con.close()
+    best = min(times, key=lambda c: c.wall)
+    return {"size": size, "articles": summary.articles, "whole": whole, "hourly": best}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=3000)
+    parser.add_argument("--processes", type=int, help="worker processes (default: settings)")
+    parser.add_argument("--hourly", type=int, nargs=2, metavar=("SMALL", "LARGE"))
     args = parser.parse_args()
+    options = Options.of()
+    if args.processes:
+        options = replace(options, processes=args.processes)
+    workers = f"{options.processes} worker processes" if options.processes > 1 else "one process"
+    if args.hourly:
+        warm()
+        with tempfile.TemporaryDirectory() as tmp:
+            small, large = (hourly(size, options, Path(tmp)) for size in args.hourly)
+        for one in (small, large):
+            w, h = one["whole"], one["hourly"]
+            print(
+                f"lake of {one['size']}: whole enrichment {one['articles']} articles in "
+                f"{w.wall:.1f} s ({one['articles'] / w.wall:.0f} articles/s, {w.cpu:.1f} s CPU); "
+                f"{HOURLY} new: {h.wall:.2f} s ({h.cpu:.2f} s CPU)"
+            )
+        ratio = large["hourly"].wall / small["hourly"].wall
+        print(f"hourly {large['size']} / {small['size']}: {ratio:.2f} (target ≤ 1.15), {workers}")
+        return
     batch = articles(args.n)
-    gazetteer(), ner_tagger()  # loaded once per process, not per run
-    started = time.process_time()
-    known: set[str] = set()
-    context = []
-    mentions = 0
-    for offset in range(0, len(batch), BATCH):
-        result = enrich(batch[offset : offset + BATCH], context, known)
-        known |= set(result.entities)
-        context += result.signatures
-        mentions += len(result.mentions)
-    seconds = time.process_time() - started
+    clock, mentions = in_memory(batch, options)
     words = sum(len(" ".join([a.title, *a.paragraphs]).split()) for a in batch)
     print(
-        f"{len(batch)} articles ({words} words, {mentions} mentions) in {seconds:.1f} s of CPU: "
-        f"{len(batch) / seconds:.0f} articles/s, {words / seconds:.0f} words/s of CPU, one process"
+        f"{len(batch)} articles ({words} words, {mentions} mentions) in {clock.wall:.1f} s: "
+        f"{len(batch) / clock.wall:.0f} articles/s with {workers}, "
+        f"{clock.cpu:.1f} s of CPU ({1000 * clock.cpu / len(batch):.1f} ms an article)"
     )
 
 

@@ -135,6 +135,20 @@ class Settings(BaseSettings):
         "article is searched for the names found there and in the gazetteer.",
         json_schema_extra=ENVIRONMENT_ONLY,
     )
+    enrich_processes: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=64,
+        description="Worker processes that find a large batch's entities and signatures.",
+        json_schema_extra={**ENVIRONMENT_ONLY, "default_help": "one per core"},
+    )
+    enrich_pool_min_articles: int = Field(
+        500,
+        ge=0,
+        description="An enrichment of fewer articles runs in one process: starting the workers "
+        "and loading their models would cost more than they save (an hourly enrichment).",
+        json_schema_extra=ENVIRONMENT_ONLY,
+    )
     task_runner: Literal["threads", "dask"] = Field(
         "threads",
         description="threads, or dask for fetch-and-parse on a Dask cluster.",

@@ -6,14 +6,17 @@ calls it on the gold set directly."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
+from typing import NamedTuple
 
 from newsetl.common.settings import Settings
-from newsetl.enrich import duplicates, mentions, stories
+from newsetl.enrich import duplicates, mentions, pool, stories
 from newsetl.enrich.fold import fold, name_key, numbers, prefixes
 from newsetl.enrich.gazetteer import gazetteer
-from newsetl.enrich.mentions import Known, Mention
+from newsetl.enrich.mentions import Analysis, Known, Mention
 from newsetl.enrich.stories import Link, Signature
 
 
@@ -34,6 +37,8 @@ class Options:
     window_days: int
     duplicate_threshold: float
     ner_paragraphs: int
+    processes: int = 1  # worker processes for a large batch (newsetl.enrich.pool)
+    pool_min_articles: int = 500  # a smaller batch is enriched in this process
 
     @classmethod
     def of(cls, settings: Settings | None = None) -> Options:
@@ -44,6 +49,8 @@ class Options:
             window_days=settings.enrich_window_days,
             duplicate_threshold=settings.enrich_duplicate_threshold,
             ner_paragraphs=settings.enrich_ner_paragraphs,
+            processes=settings.enrich_processes,
+            pool_min_articles=settings.enrich_pool_min_articles,
         )
 
 
@@ -56,43 +63,109 @@ class Result:
     duplicates: list[tuple[str, str, float]] = field(default_factory=list)
 
 
+class Analysed(NamedTuple):
+    """An article's own findings, worked out in a worker: the mention analysis and the parts
+    of its signature."""
+
+    analysis: Analysis
+    numbers: set[str]
+    prefixes: set[str]
+    minhash: list[int]
+
+
+def enrichment_order(articles: list[Article]) -> list[Article]:
+    """Russian first: the names its model finds are then looked for in the Kazakh text."""
+    return sorted(articles, key=lambda a: (a.language != "ru", a.key))
+
+
+def analyse(articles: list[Article], options: Options | None = None) -> dict[str, Analysed]:
+    """Every article's own findings by key: in worker processes when the batch is large enough
+    (newsetl.enrich.pool), here otherwise."""
+    return analyse_later(articles, options)()
+
+
+def analyse_later(
+    articles: list[Article], options: Options | None = None
+) -> Callable[[], dict[str, Analysed]]:
+    """Start `analyse` (in the workers, when it uses them); the function returned waits for
+    it. A run starts the next batch's analysis before it links the current one."""
+    options = options or Options.of()
+    ordered = enrichment_order(articles)
+    processes = pool.processes_for(options.processes, len(ordered), options.pool_min_articles)
+    work = partial(analyse_chunk, ner_paragraphs=options.ner_paragraphs)
+    waiting = pool.submit_chunks(work, ordered, processes, warm=warm)
+
+    def result() -> dict[str, Analysed]:
+        found = waiting()
+        return {article.key: one for article, one in zip(ordered, found, strict=True)}
+
+    return result
+
+
+def wanted_ids(analysed: dict[str, Analysed]) -> set[str]:
+    """The entity ids the batch's text could name: all of the lake's entities it needs."""
+    return {i for one in analysed.values() for i in mentions.wanted_ids(one.analysis.runs)}
+
+
+def warm() -> None:
+    """Load the models once per process."""
+    gazetteer()
+    mentions.ner_tagger()
+
+
+def analyse_chunk(articles: list[Article], ner_paragraphs: int) -> list[Analysed]:
+    gaz = gazetteer()
+    docs = _ner(articles, ner_paragraphs)
+    out = []
+    for article in articles:
+        paragraphs = [article.title or "", *article.paragraphs]
+        analysis = mentions.analyse(
+            paragraphs,
+            article.language or "kk",
+            ner_paragraphs=ner_paragraphs,
+            gaz=gaz,
+            ner_docs=docs.get(article.key),
+        )
+        text = "\n".join(paragraphs)
+        body = "\n".join(article.paragraphs)
+        out.append(Analysed(analysis, numbers(text), prefixes(text), duplicates.minhash(body)))
+    return out
+
+
 def enrich(
     articles: list[Article],
     context: list[Signature],
     known_ids: set[str],
     options: Options | None = None,
+    *,
+    analysed: dict[str, Analysed] | None = None,
 ) -> Result:
+    """Mentions, signatures, near-duplicates and stories of a batch. `known_ids`: entity ids
+    known before it (the lake's: all of them, or those `wanted_ids` names); `analysed`: the
+    batch's `analyse`, when the caller needed it first."""
     options = options or Options.of()
     result = Result()
     known = Known(known_ids)
     gaz = gazetteer()
-    # Russian first: the names its model finds are then looked for in the Kazakh text.
-    ordered = sorted(articles, key=lambda a: (a.language != "ru", a.key))
-    docs = _ner(ordered, options.ner_paragraphs)
+    ordered = enrichment_order(articles)
+    analysed = analysed if analysed is not None else analyse(ordered, options)
     for article in ordered:
+        one = analysed[article.key]
         paragraphs = [article.title or "", *article.paragraphs]
-        found = mentions.extract(
-            paragraphs,
-            article.language or "kk",
-            known,
-            ner_paragraphs=options.ner_paragraphs,
-            gaz=gaz,
-            ner_docs=docs.get(article.key),
-        )
+        found = mentions.resolve(one.analysis, paragraphs, known)
         for mention in found:
             known.add(mention.entity_id)
             result.mentions.append((article.key, mention))
             _name(result.entities, mention, article.language, gaz)
-        text = "\n".join(paragraphs)
         result.signatures.append(
             Signature(
                 key=article.key,
                 language=article.language or "",
                 published=article.published,
                 entities={m.entity_id for m in found},
-                numbers=numbers(text),
-                prefixes=prefixes(text),
-                minhash=duplicates.minhash("\n".join(article.paragraphs)),
+                numbers=one.numbers,
+                prefixes=one.prefixes,
+                minhash=one.minhash,
             )
         )
     result.duplicates = duplicates.find(
@@ -112,16 +185,22 @@ def enrich(
 
 
 def _ner(articles: list[Article], ner_paragraphs: int) -> dict[str, list]:
-    """The model over the lead paragraphs of every Russian article of the batch in one call
-    (it batches its input), returned per article."""
+    """The model over the lead paragraphs of every Russian article of the batch in one call,
+    returned per article. Texts go through it shortest first: a batch of the model pads its
+    texts to the longest, so texts of one length together halve its work (same output)."""
     leads = {
         a.key: mentions.lead_paragraphs([a.title or "", *a.paragraphs], ner_paragraphs)
         for a in articles
         if a.language == "ru"
     }
     texts = [text for lead in leads.values() for text in lead]
-    docs = iter(mentions.ner_tagger().map(texts)) if texts else iter(())
-    return {key: [next(docs) for _ in lead] for key, lead in leads.items()}
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    docs: list = [None] * len(texts)
+    if texts:
+        for i, doc in zip(order, mentions.ner_tagger().map([texts[i] for i in order]), strict=True):
+            docs[i] = doc
+    found = iter(docs)
+    return {key: [next(found) for _ in lead] for key, lead in leads.items()}
 
 
 def _name_rank(surface: str, count: int, language: str) -> tuple:

@@ -10,7 +10,7 @@ import numpy as np
 import rensa
 
 from newsetl.enrich.fold import WORD
-from newsetl.enrich.stories import Signature, near
+from newsetl.enrich.stories import Days, Signature
 
 NUM_PERM = 64
 SEED = 20240101
@@ -33,22 +33,70 @@ def similarity(a: list[int], b: list[int]) -> float:
 def find(
     new: list[Signature], context: list[Signature], *, threshold: float, window_days: int
 ) -> list[tuple[str, str, float]]:
-    """(key, duplicate_of, similarity) for every new article that reprints an earlier one."""
-    out = []
-    pool = {sig.key: sig for sig in context + new}
+    """(key, duplicate_of, similarity) for every new article that reprints an earlier one:
+    compared with the articles of its language in the days around it only (an undated one
+    with the undated ones), a day at a time, the hash slots compared in one array operation."""
+    pool = list({sig.key: sig for sig in context + new}.values())
+    days = Days(window_days, pool)
+    by_day: dict[object, list[Signature]] = {}
     for sig in new:
-        best: tuple[float, Signature] | None = None
-        for other in pool.values():
-            if other.key == sig.key or other.language != sig.language:
-                continue
-            if not near(sig, other, window_days) or not _earlier(other, sig):
-                continue
-            sim = similarity(sig.minhash, other.minhash)
-            if sim >= threshold and (best is None or sim > best[0]):
-                best = (sim, other)
-        if best is not None:
-            out.append((sig.key, best[1].key, round(best[0], 4)))
-    return out
+        by_day.setdefault(sig.published, []).append(sig)
+    found: dict[str, tuple[str, float]] = {}
+    for rows in by_day.values():
+        cols = days.around(rows[0])
+        matrix, usable = _hashes(cols)
+        languages = np.array([sig.language for sig in cols], dtype=object)
+        keys = np.array([sig.key for sig in cols], dtype=object)
+        col_days = np.array([_ordinal(sig) for sig in cols], dtype=np.int64)
+        for start in range(0, len(rows), ROWS_AT_ONCE):
+            part = rows[start : start + ROWS_AT_ONCE]
+            sims = _similarities(part, matrix, usable)
+            for r, sig in enumerate(part):
+                # _earlier(other, sig) for every column: rows and columns of a block share a
+                # day, or are all undated.
+                day = _ordinal(sig)
+                earlier = (col_days < day) | ((col_days == day) & (keys < sig.key))
+                valid = (languages == sig.language) & (keys != sig.key) & earlier
+                best = _first_best(sims[r], valid, threshold)
+                if best is not None:
+                    found[sig.key] = (cols[best].key, round(float(sims[r, best]), 4))
+    return [(sig.key, *found[sig.key]) for sig in new if sig.key in found]
+
+
+# Rows compared with a block of columns at once: bounds the comparison's memory.
+ROWS_AT_ONCE = 64
+
+
+def _hashes(cols: list[Signature]) -> tuple[np.ndarray, np.ndarray]:
+    """The columns' hashes as one matrix, and which columns have a full set of them."""
+    usable = np.array([len(sig.minhash) == NUM_PERM for sig in cols], dtype=bool)
+    matrix = np.zeros((len(cols), NUM_PERM), dtype=np.uint64)
+    for c, sig in enumerate(cols):
+        if usable[c]:
+            matrix[c] = sig.minhash
+    return matrix, usable
+
+
+def _similarities(rows: list[Signature], matrix: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """similarity() of every (row, column) pair: 0 where either lacks its hashes."""
+    hashes, _ = _hashes(rows)
+    sims = (hashes[:, None, :] == matrix[None, :, :]).mean(axis=2)
+    row_usable = np.array([len(sig.minhash) == NUM_PERM for sig in rows], dtype=bool)
+    sims[~row_usable, :] = 0.0
+    sims[:, ~usable] = 0.0
+    return sims
+
+
+def _ordinal(sig: Signature) -> int:
+    return sig.published.toordinal() if sig.published else 0
+
+
+def _first_best(sims: np.ndarray, valid: np.ndarray, threshold: float) -> int | None:
+    """The first column of the highest similarity reaching the threshold, among the valid."""
+    candidates = np.where(valid & (sims >= threshold), sims, -1.0)
+    if not len(candidates) or candidates.max() < 0:
+        return None
+    return int(np.argmax(candidates))
 
 
 def _earlier(a: Signature, b: Signature) -> bool:

@@ -128,4 +128,9 @@ def prefixes(text: str, size: int = 5) -> set[str]:
     """Folded word prefixes of `size` letters from words at least that long: cognates,
     loanwords and names shared by a Kazakh and a Russian text (инфляция / инфляция,
     вакцинация / вакцинациялау)."""
-    return {fold(w)[:size] for w in WORD.findall(text) if len(w) >= size}
+    return {_prefix(w, size) for w in set(WORD.findall(text)) if len(w) >= size}
+
+
+@lru_cache(maxsize=200_000)
+def _prefix(word: str, size: int) -> str:
+    return fold(word)[:size]

@@ -48,6 +48,7 @@ class Gazetteer:
     def __init__(self, rows: list[tuple[Entry, list[str], list[str]]]) -> None:
         self._first: dict[str, list[tuple[tuple[frozenset[str], ...], bool, Entry]]] = {}
         self.entries: dict[str, Entry] = {}
+        self._seen: dict[tuple[str, str], tuple] = {}
         for entry, kk_names, ru_names in rows:
             self.entries[entry.entity_id] = entry
             for names, language in ((kk_names, "kk"), (ru_names, "ru")):
@@ -59,33 +60,49 @@ class Gazetteer:
                     for key in keys[0]:
                         self._first.setdefault(key, []).append((keys, upper, entry))
 
-    def find(self, words: list[str], language: str, joined: list[bool]) -> list[Match]:
+    def _candidates(self, word: str, language: str) -> tuple:
+        """The names whose first word shares a key with `word` (kept per word form)."""
+        found = self._seen.get((word, language))
+        if found is None:
+            found = tuple(
+                {c for key in token_keys(word, language) for c in self._first.get(key, ())}
+            )
+            if len(self._seen) < 200_000:
+                self._seen[(word, language)] = found
+        return found
+
+    def find(
+        self,
+        words: list[str],
+        language: str,
+        joined: list[bool],
+        capitals: list[int] | None = None,
+    ) -> list[Match]:
         """Matches over `words` (a paragraph's words; joined[i]: word i follows word i-1 across
-        whitespace only). Every match starts at a capitalised word; longest first."""
+        whitespace only; capitals: the capitalised words' indices, if known). Every match
+        starts at a capitalised word; longest first."""
         out: list[Match] = []
-        i = 0
-        while i < len(words):
+        if capitals is None:
+            capitals = [i for i, word in enumerate(words) if word[:1].isupper()]
+        after = 0
+        for i in capitals:
+            if i < after:
+                continue
             best: Match | None = None
-            if words[i][:1].isupper():
-                cands = {
-                    c for key in token_keys(words[i], language) for c in self._first.get(key, ())
-                }
-                for keys, upper, entry in cands:
-                    n = len(keys)
-                    if upper and not words[i].isupper():
-                        continue
-                    if i + n > len(words) or not all(joined[i + j] for j in range(1, n)):
-                        continue
-                    longer = best is None or n > best.end_token - best.start_token
-                    if longer and all(
-                        token_keys(words[i + j], language) & keys[j] for j in range(1, n)
-                    ):
-                        best = Match(i, i + n, entry)
+            for keys, upper, entry in self._candidates(words[i], language):
+                n = len(keys)
+                if upper and not words[i].isupper():
+                    continue
+                if i + n > len(words) or not all(joined[i + j] for j in range(1, n)):
+                    continue
+                longer = best is None or n > best.end_token - best.start_token
+                if longer and all(
+                    token_keys(words[i + j], language) & keys[j] for j in range(1, n)
+                ):
+                    best = Match(i, i + n, entry)
             if best is not None:
                 out.append(best)
-                i = best.end_token
-            else:
-                i += 1
+                after = best.end_token
         return out
 
 

@@ -18,8 +18,10 @@ the folded reduced words (others): Тоқаевтың, Токаева and Тоқ
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from newsetl.enrich.fold import WORD, fold, name_key, place_base, reduce, token_keys
 from newsetl.enrich.gazetteer import Gazetteer, gazetteer
@@ -47,8 +49,7 @@ _OPEN_QUOTES = '«"“„'
 _SENTENCE_END = ".!?…:"
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):  # a tuple: cheap to send back from a worker process
     position: int  # paragraph number, 0 for the title
     start: int  # character offset inside that paragraph
     end: int
@@ -63,6 +64,7 @@ class Words:
     words: list[str]
     spans: list[tuple[int, int]]
     joined: list[bool]  # word i follows word i-1 across whitespace only
+    capitals: list[int] = field(default_factory=list)  # the capitalised words' indices
 
     @classmethod
     def of(cls, text: str) -> Words:
@@ -71,7 +73,23 @@ class Words:
         joined = [False] + [
             text[spans[i - 1][1] : spans[i][0]].isspace() for i in range(1, len(spans))
         ]
-        return cls(text, [m.group() for m in found], spans, joined)
+        words = [m.group() for m in found]
+        capitals = [i for i, word in enumerate(words) if word[:1].isupper()]
+        return cls(text, words, spans, joined, capitals)
+
+    @cached_property
+    def runs(self) -> list[tuple[int, int]]:
+        """Runs of up to four capitalised words with only whitespace between them."""
+        runs, upper, after = [], set(self.capitals), 0
+        for i in self.capitals:
+            if i < after:
+                continue
+            j = i + 1
+            while j in upper and self.joined[j] and j - i < 4:
+                j += 1
+            runs.append((i, j))
+            after = j
+        return runs
 
     def sentence_start(self, i: int) -> bool:
         before = self.text[: self.spans[i][0]].rstrip(" \u00a0" + _OPEN_QUOTES)
@@ -82,20 +100,6 @@ class Words:
         return (
             start > 0 and self.text[start - 1] in _OPEN_QUOTES and self.text[end : end + 1] in '»"”'
         )
-
-
-def capital_runs(w: Words) -> list[tuple[int, int]]:
-    runs, i = [], 0
-    while i < len(w.words):
-        if w.words[i][:1].isupper():
-            j = i + 1
-            while j < len(w.words) and w.joined[j] and w.words[j][:1].isupper() and j - i < 4:
-                j += 1
-            runs.append((i, j))
-            i = j
-        else:
-            i += 1
-    return runs
 
 
 def looks_like_surname(word: str) -> bool:
@@ -165,11 +169,41 @@ def person_start(w: Words, i: int, k: int, language: str) -> int:
     return k
 
 
+# Texts per call of the model (natasha's default is 8): fewer, larger matrix products.
+NER_BATCH = 32
+
+
 @lru_cache(maxsize=1)
 def ner_tagger():
     from natasha import NewsEmbedding, NewsNERTagger
 
-    return NewsNERTagger(NewsEmbedding())
+    tagger = NewsNERTagger(NewsEmbedding())
+    tagger.batch_size = tagger.infer.encoder.batch_size = NER_BATCH
+    return tagger
+
+
+class Run(NamedTuple):
+    """A capitalised run of words in one paragraph, with what a lookup of known names needs:
+    the run's key, and for each word its character span, surname key, token keys and where a
+    person's name ending there would start (one given name before it)."""
+
+    position: int
+    phrase: str
+    words: tuple[tuple[int, int, str, tuple[str, ...], int], ...]
+
+
+def run_of(pos: int, w: Words, i: int, j: int, language: str) -> Run:
+    words = tuple(
+        (w.spans[k][0], w.spans[k][1], *_lookup_keys(w.words[k], language),
+         w.spans[person_start(w, i, k, language)][0])
+        for k in range(i, j)
+    )  # fmt: skip
+    return Run(pos, phrase_key(w.words[i:j], language), words)
+
+
+@lru_cache(maxsize=200_000)
+def _lookup_keys(word: str, language: str) -> tuple[str, tuple[str, ...]]:
+    return name_key(word, language), tuple(sorted(token_keys(word, language)))
 
 
 class Known:
@@ -178,35 +212,47 @@ class Known:
     def __init__(self, ids: set[str] | None = None) -> None:
         self.persons: set[str] = set()
         self.others: dict[str, str] = {}  # key -> entity id
-        for entity_id in ids or ():
+        self.added: dict[str, None] = {}  # in the order they came
+        for entity_id in sorted(ids or ()):
             self.add(entity_id)
 
     def add(self, entity_id: str) -> None:
+        self.added[entity_id] = None
         kind, _, key = entity_id.partition(":")
         if kind == "person":
             self.persons.add(key)
         elif kind in ("place", "org") and key:
             self.others.setdefault(key, entity_id)
 
-    def lookup(self, w: Words, i: int, j: int, language: str) -> list[tuple[int, int, str, str]]:
-        """(start, end, entity id, kind) of known names inside the capitalised run i..j: people
-        by their surname, others by the whole run's key or a single word's."""
-        key = phrase_key(w.words[i:j], language)
-        if key in self.others:
-            entity_id = self.others[key]
-            return [(i, j, entity_id, entity_id.split(":", 1)[0])]
+    def lookup(self, run: Run) -> list[tuple[int, int, str, str]]:
+        """(start, end, entity id, kind) of known names inside a capitalised run (character
+        offsets): people by their surname, others by the whole run's key or a single word's."""
+        if run.phrase in self.others:
+            entity_id = self.others[run.phrase]
+            return [(run.words[0][0], run.words[-1][1], entity_id, entity_id.split(":", 1)[0])]
         out = []
-        for k in range(i, j):
-            surname = name_key(w.words[k], language)
+        for start, end, surname, keys, person_start_at in run.words:
             if len(surname) > 2 and surname in self.persons:
-                out.append((person_start(w, i, k, language), k + 1, f"person:{surname}", "person"))
+                out.append((person_start_at, end, f"person:{surname}", "person"))
             else:
-                for single in token_keys(w.words[k], language):
+                for single in keys:
                     if single in self.others:
                         entity_id = self.others[single]
-                        out.append((k, k + 1, entity_id, entity_id.split(":", 1)[0]))
+                        out.append((start, end, entity_id, entity_id.split(":", 1)[0]))
                         break
         return out
+
+
+def wanted_ids(runs: list[Run]) -> set[str]:
+    """Every entity id a lookup over these runs could hit: what to read of the lake's
+    entities (never the whole table)."""
+    out: set[str] = set()
+    for run in runs:
+        out.update((f"place:{run.phrase}", f"org:{run.phrase}"))
+        for _, _, surname, keys, _ in run.words:
+            out.add(f"person:{surname}")
+            out.update(f"{kind}:{key}" for key in keys for kind in ("place", "org"))
+    return out
 
 
 # The model reads at most this many words of an article (whole paragraphs, the title always).
@@ -225,6 +271,16 @@ def lead_paragraphs(paragraphs: list[str], ner_paragraphs: int) -> list[str]:
     return lead
 
 
+class Analysis(NamedTuple):
+    """What an article's own text says, before the names known elsewhere are looked up: the
+    candidate mentions (gazetteer, model, Kazakh rules), the ids they found, and the
+    capitalised runs to look up. Worked out in a worker process; `resolve` finishes it."""
+
+    candidates: list[tuple[int, Mention]]
+    local: list[str]  # ids the model and the Kazakh rules found, in order
+    runs: list[Run]
+
+
 def extract(
     paragraphs: list[str],
     language: str,
@@ -235,9 +291,23 @@ def extract(
     ner_docs: list | None = None,
 ) -> list[Mention]:
     """Mentions in an article given as [title, paragraph 1, ...]."""
+    analysis = analyse(
+        paragraphs, language, ner_paragraphs=ner_paragraphs, gaz=gaz, ner_docs=ner_docs
+    )
+    return resolve(analysis, paragraphs, known)
+
+
+def analyse(
+    paragraphs: list[str],
+    language: str,
+    *,
+    ner_paragraphs: int = 3,
+    gaz: Gazetteer | None = None,
+    ner_docs: list | None = None,
+) -> Analysis:
     gaz = gaz or gazetteer()
     language = "ru" if language == "ru" else "kk"
-    candidates: list[tuple[int, int, Mention]] = []  # (priority, -length, mention)
+    candidates: list[tuple[int, Mention]] = []  # (priority, mention)
     words = [Words.of(text) for text in paragraphs]
 
     def add(pos: int, i: int, j: int, entity_id: str, kind: str, priority: int) -> None:
@@ -247,7 +317,7 @@ def extract(
         candidates.append((priority, mention))
 
     for pos, w in enumerate(words):
-        for m in gaz.find(w.words, language, w.joined):
+        for m in gaz.find(w.words, language, w.joined, w.capitals):
             entry = m.entry
             if w.quoted(m.start_token, m.end_token):  # «Астана» the club, not the city
                 key = phrase_key(w.words[m.start_token : m.end_token], language)
@@ -259,49 +329,69 @@ def extract(
         if ner_docs is None:
             ner_docs = list(ner_tagger().map(lead_paragraphs(paragraphs, ner_paragraphs)))
         for pos, doc in enumerate(ner_docs):
-            w = words[pos]
-            for span in doc.spans:
-                i = next((k for k, s in enumerate(w.spans) if s[1] > span.start), None)
-                j = next(
-                    (k for k in range(len(w.spans) - 1, -1, -1) if w.spans[k][0] < span.stop), None
-                )
-                if i is None or j is None or j < i or not w.words[i][:1].isupper():
-                    continue
-                kind = KINDS.get(span.type, "org")
-                # The model sometimes takes a title or a common noun for a name
-                # (Президенту, Послания Токаева): such words are cut from a person's span
-                # and a one-word span of one is dropped.
-                while i < j and kind == "person" and is_common_noun(w.words[i]):
-                    i += 1
-                if i == j and is_role(w.words[i]):
-                    continue
-                if i > j:
-                    continue
-                run = w.words[i : j + 1]
-                entity_id = entity_for(run, kind, language)
-                local.add(entity_id)
-                add(pos, i, j + 1, entity_id, kind, 1)
+            _model_spans(pos, words[pos], doc, add, local)
     else:
         for pos, w in enumerate(words):
-            covered = {k for _, m in candidates if m.position == pos for k in _indices(w, m)}
-            _kazakh_runs(pos, w, add, local, covered)
-    for pos, w in enumerate(words):
-        for i, j in capital_runs(w):
-            for source in (local, known):
-                hits = source.lookup(w, i, j, language)
-                for start, end, entity_id, kind in hits:
-                    add(pos, start, end, entity_id, kind, 2)
-                if hits:
-                    break
+            _kazakh_runs(pos, w, add, local, _covered(w, candidates, pos))
+    runs = [run_of(pos, w, i, j, language) for pos, w in enumerate(words) for i, j in w.runs]
+    return Analysis(candidates, list(local.added), runs)
+
+
+def resolve(analysis: Analysis, paragraphs: list[str], known: Known) -> list[Mention]:
+    """The article's mentions: its own candidates, and the known names its capitalised runs
+    hold (the article's own first, then those known before it)."""
+    candidates = list(analysis.candidates)
+    local = Known()
+    for entity_id in analysis.local:
+        local.add(entity_id)
+    for run in analysis.runs:
+        text = paragraphs[run.position]
+        for source in (local, known):
+            hits = source.lookup(run)
+            for start, end, entity_id, kind in hits:
+                mention = Mention(run.position, start, end, text[start:end], entity_id, kind)
+                candidates.append((2, mention))
+            if hits:
+                break
     return _resolve(candidates)
 
 
-def _indices(w: Words, m: Mention) -> list[int]:
-    return [k for k, (s, e) in enumerate(w.spans) if s >= m.start and e <= m.end]
+def _model_spans(pos: int, w: Words, doc, add, local: Known) -> None:
+    for span in doc.spans:
+        i = next((k for k, s in enumerate(w.spans) if s[1] > span.start), None)
+        j = next((k for k in range(len(w.spans) - 1, -1, -1) if w.spans[k][0] < span.stop), None)
+        if i is None or j is None or j < i or not w.words[i][:1].isupper():
+            continue
+        kind = KINDS.get(span.type, "org")
+        # The model sometimes takes a title or a common noun for a name
+        # (Президенту, Послания Токаева): such words are cut from a person's span
+        # and a one-word span of one is dropped.
+        while i < j and kind == "person" and is_common_noun(w.words[i]):
+            i += 1
+        if i == j and is_role(w.words[i]):
+            continue
+        if i > j:
+            continue
+        entity_id = entity_for(w.words[i : j + 1], kind, "ru")
+        local.add(entity_id)
+        add(pos, i, j + 1, entity_id, kind, 1)
+
+
+def _covered(w: Words, candidates: list[tuple[int, Mention]], pos: int) -> set[int]:
+    """Indices of the words inside the paragraph's candidates so far."""
+    starts = [s for s, _ in w.spans]
+    out: set[int] = set()
+    for _, m in candidates:
+        if m.position == pos:
+            k = bisect_left(starts, m.start)
+            while k < len(starts) and w.spans[k][1] <= m.end:
+                out.add(k)
+                k += 1
+    return out
 
 
 def _kazakh_runs(pos: int, w: Words, add, local: Known, covered: set[int]) -> None:
-    for i, j in capital_runs(w):
+    for i, j in w.runs:
         run = w.words[i:j]
         head = j if j < len(w.words) and w.joined[j] else None
         if head is not None and PLACE_HEADS.get(reduce(w.words[head], "kk")):

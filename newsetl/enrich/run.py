@@ -15,8 +15,8 @@ import polars as pl
 
 from newsetl.common import checkpoints, interrupt
 from newsetl.common.sqlfiles import sql_file
-from newsetl.enrich.batch import Article, Options, Result, enrich
-from newsetl.enrich.stories import Signature
+from newsetl.enrich.batch import Article, Options, Result, analyse_later, enrich, wanted_ids
+from newsetl.enrich.stories import Days, Signature
 from newsetl.lake.commit import (
     COMMIT_ATTEMPTS,
     bind,
@@ -28,6 +28,7 @@ from newsetl.lake.commit import (
 
 # Articles read and enriched per step: bounds memory whatever one run brings.
 BATCH = 2000
+BY_DATE = "ORDER BY published_date NULLS LAST, key"
 
 
 @dataclass
@@ -47,16 +48,19 @@ class Summary:
 
 def pending(con: duckdb.DuckDBPyConnection, everything: bool) -> tuple[list[str], list[str], int]:
     """(keys to enrich, keys to forget, the snapshot read). Everything: every current article,
-    and every enriched key that is no longer current."""
+    and every enriched key that is no longer current. Keys to enrich come by date, so a batch
+    covers a few days and the context it reads is those days'."""
     now = current_snapshot(con)
     last = con.execute("SELECT max(read_snapshot) FROM enrich_runs").fetchone()[0]
     if everything or last is None:
-        current = [r[0] for r in con.execute("SELECT key FROM articles_current").fetchall()]
+        current = [
+            r[0] for r in con.execute(f"SELECT key FROM articles_current {BY_DATE}").fetchall()
+        ]
         gone = con.execute(
             "SELECT key FROM newsetl_internal.enrich_signatures "
             "EXCEPT SELECT key FROM articles_current"
         ).fetchall()
-        return sorted(current), sorted(r[0] for r in gone), now
+        return current, sorted(r[0] for r in gone), now
     if last >= now:
         return [], [], now
     try:
@@ -69,12 +73,29 @@ def pending(con: duckdb.DuckDBPyConnection, everything: bool) -> tuple[list[str]
         # reloaded since it started, and what it enriched that is no longer current.
         changed = con.execute(sql_file("enrich/changed.sql")).pl()
     bind(con, {"wanted": changed})
-    current = {
+    current = [
         r[0]
-        for r in con.execute("SELECT key FROM articles_current JOIN wanted USING (key)").fetchall()
-    }
+        for r in con.execute(
+            f"SELECT key FROM articles_current JOIN wanted USING (key) {BY_DATE}"
+        ).fetchall()
+    ]
     keys = set(changed["key"].to_list())
-    return sorted(current), sorted(keys - current), now
+    return current, sorted(keys - set(current)), now
+
+
+def read_known(con: duckdb.DuckDBPyConnection, wanted: set[str]) -> set[str]:
+    """The lake's entity ids among `wanted` (those a batch's text could name): a run reads
+    the entities its articles need, never the whole table."""
+    bind(
+        con,
+        {
+            "wanted_ids": pl.DataFrame(
+                {"entity_id": sorted(wanted)}, schema={"entity_id": pl.String}
+            )
+        },
+    )
+    rows = con.execute("SELECT entity_id FROM entities JOIN wanted_ids USING (entity_id)")
+    return {r[0] for r in rows.fetchall()}
 
 
 def read_articles(con: duckdb.DuckDBPyConnection, keys: list[str]) -> list[Article]:
@@ -174,6 +195,11 @@ def frames(result: Result) -> dict[str, pl.DataFrame]:
     }
 
 
+def _start(con: duckdb.DuckDBPyConnection, keys: list[str], options: Options) -> tuple:
+    articles = read_articles(con, keys)
+    return articles, analyse_later(articles, options)
+
+
 def enrich_lake(
     con: duckdb.DuckDBPyConnection,
     options: Options | None = None,
@@ -188,25 +214,32 @@ def enrich_lake(
     keys, gone, read_snapshot = pending(con, everything)
     summary = Summary(run_id, "all" if everything else "changes", read_snapshot)
     summary.forgotten = len(gone)
-    # Names known before this run: the lake's entities, unless every article is read again
-    # (then the run's own findings, so a name no article supports any more is not carried on).
-    known = (
-        set()
-        if everything
-        else {r[0] for r in con.execute("SELECT entity_id FROM entities").fetchall()}
-    )
+    # Names known before each batch: those this run found, and the lake's entities the batch's
+    # text could name, unless every article is read again (then the run's own findings only,
+    # so a name no article supports any more is not carried on).
+    found: set[str] = set()
     merged = Result()
+    done = Days(options.window_days)
     touched = set(gone)
-    for offset in range(0, len(keys), BATCH):
-        articles = read_articles(con, keys[offset : offset + BATCH])
+    batches = [keys[offset : offset + BATCH] for offset in range(0, len(keys), BATCH)]
+    upcoming = _start(con, batches[0], options) if batches else None
+    for index in range(len(batches)):
+        articles, waiting = upcoming
+        # The next batch's articles go to the workers before this one is linked.
+        upcoming = _start(con, batches[index + 1], options) if index + 1 < len(batches) else None
+        analysed = waiting()
         batch_keys = {a.key for a in articles}
         touched |= batch_keys
         context = read_context(con, articles, touched, options.window_days)
-        context += [s for s in merged.signatures if s.key not in batch_keys]
-        result = enrich(articles, context, known, options)
-        known |= set(result.entities)
+        # This run's earlier batches, of the days around this one only.
+        context += done.near_dates({a.published for a in articles}, batch_keys)
+        known = found if everything else found | read_known(con, wanted_ids(analysed))
+        result = enrich(articles, context, known, options, analysed=analysed)
+        found |= set(result.entities)
         merged.mentions += result.mentions
         merged.signatures += result.signatures
+        for sig in result.signatures:
+            done.add(sig)
         merged.links += result.links
         merged.duplicates += result.duplicates
         for entity_id, row in result.entities.items():

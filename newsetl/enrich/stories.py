@@ -10,10 +10,13 @@ compared (an entity every article names, like Kazakhstan, counts for little)."""
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+
+import numpy as np
 
 W_ENTITIES, W_NUMBERS, W_PREFIXES = 0.45, 0.25, 0.30
 # Kinds weigh differently: a person or an organisation says more about which event it is.
@@ -77,6 +80,49 @@ class Scorer:
             kind = _kind_weight if attr == "entities" else (lambda _: 1.0)
             self.weights[attr] = {item: (w * kind(item)) ** 2 for item, w in idf.items()}
         self._norms: dict[tuple[str, str], float] = {}
+        # For scoring many pairs at once: every item a column, its weight's root per column.
+        self._columns = {
+            attr: {x: i for i, x in enumerate(self.weights[attr])} for attr in self.ATTRS
+        }
+        self._roots = {
+            attr: np.sqrt(np.fromiter(self.weights[attr].values(), float, len(self.weights[attr])))
+            for attr in self.ATTRS
+        }
+        self._ids: dict[tuple[str, str], np.ndarray] = {}
+
+    def _items(self, sig: Signature, attr: str) -> np.ndarray:
+        key = (sig.key, attr)
+        if key not in self._ids:
+            columns = self._columns[attr]
+            found = [columns[x] for x in getattr(sig, attr) if x in columns]
+            self._ids[key] = np.asarray(found, dtype=np.int64)
+        return self._ids[key]
+
+    def cosines(self, rows: list[Signature], cols: list[Signature], attr: str) -> np.ndarray:
+        """The weighted cosine of every (row, col) pair, as `_term` works it out, in one
+        matrix product over the items the rows hold."""
+        row_ids = [self._items(sig, attr) for sig in rows]
+        vocab = np.unique(np.concatenate(row_ids)) if row_ids else np.zeros(0, np.int64)
+        out = np.zeros((len(rows), len(cols)))
+        if not len(vocab):
+            return out
+        roots = self._roots[attr]
+        a = np.zeros((len(rows), len(vocab)))
+        for r, ids in enumerate(row_ids):
+            a[r, np.searchsorted(vocab, ids)] = roots[ids]
+        b = np.zeros((len(cols), len(vocab)))
+        col_ids = [self._items(sig, attr) for sig in cols]
+        ids = np.concatenate(col_ids) if col_ids else np.zeros(0, np.int64)
+        which = np.repeat(np.arange(len(cols)), [len(x) for x in col_ids])
+        at = np.searchsorted(vocab, ids)
+        hit = (at < len(vocab)) & (vocab[np.minimum(at, len(vocab) - 1)] == ids)
+        b[which[hit], at[hit]] = roots[ids[hit]]
+        shared = a @ b.T
+        norms_r = np.array([self._norm(sig, attr) for sig in rows])
+        norms_c = np.array([self._norm(sig, attr) for sig in cols])
+        denominator = np.sqrt(np.outer(norms_r, norms_c))
+        np.divide(shared, denominator, out=out, where=(denominator > 0) & (shared > 0))
+        return out
 
     def _norm(self, sig: Signature, attr: str) -> float:
         key = (sig.key, attr)
@@ -105,6 +151,45 @@ def near(a: Signature, b: Signature, window_days: int) -> bool:
     return abs((a.published - b.published).days) <= window_days
 
 
+class Days:
+    """Signatures by publication day, in the order they were added: the neighbours of an
+    article are read from the days around it only, never from every signature."""
+
+    def __init__(self, window_days: int, signatures: list[Signature] = ()) -> None:
+        self.window = window_days
+        self.by_day: dict[date | None, list[tuple[int, Signature]]] = {}
+        self.count = 0
+        for sig in signatures:
+            self.add(sig)
+
+    def add(self, sig: Signature) -> None:
+        self.by_day.setdefault(sig.published, []).append((self.count, sig))
+        self.count += 1
+
+    def near_dates(self, dates: set[date | None], exclude: set[str]) -> list[Signature]:
+        """The dated signatures within the window of any of `dates`, once each, but those of
+        `exclude`: a batch's context among signatures already placed."""
+        wanted = {
+            d + timedelta(days=k) for d in dates if d for k in range(-self.window, self.window + 1)
+        }
+        return [
+            sig
+            for day in sorted(wanted)
+            for _, sig in self.by_day.get(day, ())
+            if sig.key not in exclude
+        ]
+
+    def around(self, sig: Signature) -> list[Signature]:
+        """The signatures `near` this one (itself included if added), in the order added."""
+        if sig.published is None:
+            return [other for _, other in self.by_day.get(None, ())]
+        days = (sig.published + timedelta(days=k) for k in range(-self.window, self.window + 1))
+        lists = [found for day in days if (found := self.by_day.get(day))]
+        if len(lists) == 1:
+            return [other for _, other in lists[0]]
+        return [other for _, other in heapq.merge(*lists, key=lambda item: item[0])]
+
+
 def assign(
     new: list[Signature],
     context: list[Signature],
@@ -116,31 +201,61 @@ def assign(
     """Give every new signature a story_id (in place): the story of its best-scoring neighbour
     within `window_days` when the score reaches `threshold` (a reprint always joins its
     original's), else a story of its own named after it. `context` are signatures already in
-    stories. Returns the link each joining article was joined by."""
+    stories. An article without a date has no days around it: it joins a story only as a
+    reprint. Returns the link each joining article was joined by."""
     duplicates = duplicates or {}
     placed = {sig.key: sig for sig in context}
-    scorer = Scorer(context + new)
-    links: list[Link] = []
     order = sorted(new, key=lambda s: (s.published or date.max, s.key))
+    scorer = Scorer(context + new)
+    best = _best_neighbours(scorer, list(placed.values()), order, window_days)
+    links: list[Link] = []
     for sig in order:
-        best: Link | None = None
+        link: Link | None = None
         original = placed.get(duplicates.get(sig.key, ""))
         if original is not None:
-            best = scorer.link(sig, original)
+            link = scorer.link(sig, original)
             sig.story_id = original.story_id
+        elif (link := best.get(sig.key)) is not None and link.score >= threshold:
+            sig.story_id = placed[link.other].story_id
         else:
-            for other in placed.values():
-                if other.key == sig.key or not near(sig, other, window_days):
-                    continue
-                link = scorer.link(sig, other)
-                if best is None or link.score > best.score:
-                    best = link
-            if best is not None and best.score >= threshold:
-                sig.story_id = placed[best.other].story_id
-            else:
-                sig.story_id = sig.key
-                best = None
-        if best is not None:
-            links.append(best)
+            sig.story_id = sig.key
+            link = None
+        if link is not None:
+            links.append(link)
         placed[sig.key] = sig
     return links
+
+
+def _best_neighbours(
+    scorer: Scorer, placed: list[Signature], order: list[Signature], window_days: int
+) -> dict[str, Link]:
+    """For each new signature, its best link among the signatures placed before it (those of
+    `placed`, then the new ones earlier in `order`) within the window: the first of the
+    highest score, as one pass in that order would find it. Scored a day at a time, every
+    article of the day against the days around it in one matrix product per term."""
+    days = Days(window_days, [*placed, *order])
+    rank = {id(sig): i for i, sig in enumerate([*placed, *order])}
+    by_day: dict[date, list[Signature]] = {}
+    for sig in order:
+        if sig.published is not None:
+            by_day.setdefault(sig.published, []).append(sig)
+    out: dict[str, Link] = {}
+    for day, rows in by_day.items():
+        cols = days.around(rows[0])
+        e, n, p = (scorer.cosines(rows, cols, attr) for attr in Scorer.ATTRS)
+        gaps = np.array([abs((sig.published - day).days) for sig in cols])
+        factor = np.maximum(0.0, 1.0 - 0.1 * gaps)
+        score = factor * (W_ENTITIES * e + W_NUMBERS * n + W_PREFIXES * p)
+        col_rank = np.array([rank[id(sig)] for sig in cols])
+        col_keys = np.array([sig.key for sig in cols], dtype=object)
+        for r, sig in enumerate(rows):
+            valid = (col_rank < rank[id(sig)]) & (col_keys != sig.key)
+            if not valid.any():
+                continue
+            rounded = np.where(valid, np.round(score[r], 4), -np.inf)
+            c = int(np.argmax(rounded))
+            out[sig.key] = Link(
+                sig.key, cols[c].key, round(float(score[r, c]), 4), round(float(e[r, c]), 4),
+                round(float(n[r, c]), 4), round(float(p[r, c]), 4),
+            )  # fmt: skip
+    return out

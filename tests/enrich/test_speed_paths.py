@@ -1,0 +1,110 @@
+"""The shortcuts the enrichment takes for speed give what the plain way gives: the worker pool
+the same mentions and stories as one process; the day index the same neighbours as comparing
+every pair; the lake read only the entities a batch's text could name. Timing is the bench's
+business (bench/enrich_speed.py), never a test's."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from bench.eval_enrich import load
+from newsetl.enrich import duplicates, stories
+from newsetl.enrich.batch import Options, analyse, enrich, wanted_ids
+from newsetl.enrich.fold import name_key
+from newsetl.enrich.mentions import Known, Words, resolve, run_of
+from newsetl.enrich.mentions import analyse as analyse_one
+from newsetl.enrich.run import read_known
+from newsetl.enrich.stories import Days, Signature, near
+from tests.enrich.test_lake import lake, put  # noqa: F401 (the fixture)
+
+
+def _options(**changes) -> Options:
+    return replace(Options(0.3, 2, 0.6, 3), **changes)
+
+
+def _outcome(result) -> tuple:
+    return (
+        sorted((k, m) for k, m in result.mentions),
+        sorted((s.key, s.story_id) for s in result.signatures),
+        sorted(result.duplicates),
+    )
+
+
+def test_worker_pool_gives_what_one_process_gives() -> None:
+    _, articles = load()
+    alone = enrich(articles, [], set(), _options(processes=1))
+    pooled = enrich(articles, [], set(), _options(processes=2, pool_min_articles=0))
+    assert _outcome(pooled) == _outcome(alone)
+    assert len(alone.mentions) > 500
+
+
+def test_day_index_finds_exactly_the_articles_within_the_window() -> None:
+    days = [date(2024, 3, d) for d in (1, 2, 3, 3, 5, 9)]
+    sigs = [Signature(f"k{i}", "kk", d, set(), set(), set()) for i, d in enumerate(days)]
+    sigs.append(Signature("undated", "kk", None, set(), set(), set()))
+    index = Days(2, sigs)
+    for sig in sigs:
+        expected = [other.key for other in sigs if near(sig, other, 2)]
+        assert [other.key for other in index.around(sig)] == expected
+    assert [s.key for s in index.near_dates({date(2024, 3, 7)}, {"k5"})] == ["k4"]
+
+
+def test_undated_article_joins_a_story_only_as_a_reprint() -> None:
+    _, articles = load()
+    source = next(a for a in articles if a.language == "ru")
+    undated = [replace(source, key=f"u{i}", published=None) for i in range(3)]
+    result = enrich(undated, [], set(), _options())
+    found = {key: original for key, original, _ in result.duplicates}
+    assert found == {"u1": "u0", "u2": "u0"}  # the same text: reprints of the first
+    assert {s.story_id for s in result.signatures} == {"u0"}
+    other = replace(articles[1], key="v", published=None)
+    alone = enrich([undated[0], other], [], set(), _options())
+    assert {s.key: s.story_id for s in alone.signatures} == {"u0": "u0", "v": "v"}
+
+
+def test_scores_of_a_day_match_the_pairwise_scorer() -> None:
+    _, articles = load()
+    result = enrich(articles, [], set(), _options())
+    sigs = result.signatures
+    scorer = stories.Scorer(sigs)
+    for attr in stories.Scorer.ATTRS:
+        matrix = scorer.cosines(sigs[:20], sigs, attr)
+        for r, a in enumerate(sigs[:20]):
+            for c, b in enumerate(sigs):
+                assert abs(matrix[r, c] - scorer._term(a, b, attr)) < 1e-9
+
+
+def test_reprints_found_by_arrays_match_pairwise_similarity() -> None:
+    _, articles = load()
+    result = enrich(articles, [], set(), _options())
+    for key, original, similarity in result.duplicates:
+        a = next(s for s in result.signatures if s.key == key)
+        b = next(s for s in result.signatures if s.key == original)
+        assert round(duplicates.similarity(a.minhash, b.minhash), 4) == similarity >= 0.6
+
+
+def test_lookup_by_runs_finds_known_names_as_before() -> None:
+    paragraphs = ["", "Реджеп Эрдоганмен кездесті, Астанада."]
+    analysis = analyse_one(paragraphs, "kk")
+    erdogan = f"person:{name_key('Эрдогану', 'ru')}"
+    assert all(m.entity_id != erdogan for _, m in analysis.candidates)  # no rule finds it
+    found = {(m.surface, m.entity_id) for m in resolve(analysis, paragraphs, Known({erdogan}))}
+    assert ("Реджеп Эрдоганмен", erdogan) in found
+    assert ("Астанада", "kz.astana") in found
+    w = Words.of(paragraphs[1])
+    run = run_of(1, w, *w.runs[0], "kk")
+    assert run.words[0][:2] == w.spans[0]
+
+
+def test_a_batch_reads_only_the_entities_its_text_could_name(lake) -> None:  # noqa: F811
+    _, articles = load()
+    by_key = {a.key: a for a in articles}
+    lake.execute(
+        "INSERT INTO entities VALUES ('person:токаев', 'person', 'Токаев', NULL, NULL), "
+        "('person:никтонеупомянут', 'person', 'X', NULL, NULL)"
+    )
+    analysed = analyse([by_key["052"]], _options())
+    wanted = wanted_ids(analysed)
+    assert "person:токаев" in wanted
+    assert read_known(lake, wanted) == {"person:токаев"}
