@@ -107,7 +107,6 @@ def load(db: Path, chunks: list[tuple[pl.DataFrame, ...]], copies: int) -> None:
                     {
                         "staged_articles": pl.concat([_renamed(a, copy) for a, _, _ in chunks]),
                         "staged_search_docs": pl.concat([_renamed(d, copy) for _, d, _ in chunks]),
-                        "staged_postings": pl.concat([_renamed(p, copy) for _, _, p in chunks]),
                         "decisions": decisions,
                     },
                 )

@@ -52,10 +52,10 @@ CREATE OR REPLACE MACRO newsetl_internal.bm25(df, n, tf, length, avgdl) AS
 
 -- Every posting of the query's terms, with its share of its article's score.
 CREATE OR REPLACE MACRO newsetl_internal.search_shares(q) AS TABLE
-WITH terms AS MATERIALIZED (
+WITH terms AS (
     SELECT * FROM newsetl_internal.search_terms(q)
 ),
-hits AS MATERIALIZED (
+hits AS (
     SELECT p.lang, p.term, p.doc, p.tf, p.length
     FROM newsetl_internal.search_postings AS p
     SEMI JOIN terms AS t ON p.lang = t.lang AND p.term = t.term
@@ -90,7 +90,7 @@ CREATE OR REPLACE MACRO search_articles(q) AS TABLE (
     ORDER BY s.score DESC, d.published_date DESC NULLS LAST, d.key
 ),
 (q, k) AS TABLE (
-WITH shares AS MATERIALIZED (
+WITH shares AS (
     SELECT * FROM newsetl_internal.search_shares(q)
 ),
 every_row AS (
@@ -122,7 +122,7 @@ candidates AS (
     JOIN reach AS r USING (lang, term)
     WHERE r.least IS NULL OR s.share >= r.least
 ),
-scored AS MATERIALIZED (
+scored AS (
     SELECT doc, sum(share) AS score
     FROM shares
     SEMI JOIN candidates USING (doc)
