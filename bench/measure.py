@@ -16,7 +16,8 @@ the child's maxrss at exec (the old mm's high-water mark, even with vfork/posix_
 
 `python -m bench.measure STEP ARGS...` runs one baseline step and prints a JSON line:
 raw-read, duckdb-text, duckdb-blob, raw-fetch, list-only, dlt; and two that read newsetl's lake
-after a run: search (warm `search_articles` latency through `newsetl.connect`) and lake-size.
+after a run: search (warm `search_articles` latency through `newsetl.connect`, every row),
+search-page (the same for the first page, `search_articles(q, k := 20)`) and lake-size.
 """
 
 from __future__ import annotations
@@ -338,9 +339,15 @@ def dlt_load(
 # --- reading newsetl's lake (run in the measured child) ----------------------------------------
 
 SEARCH_TIMED = 5  # timed runs of each query after one untimed; the median is the figure
+SEARCH_PAGE = 20  # rows of the first page
 
 
-def search(catalog: str, *queries: str) -> dict:
+def search_page(catalog: str, *queries: str) -> dict:
+    """`search`, asking for the first page only: `search_articles(q, k := 20)`."""
+    return search(catalog, *queries, page=SEARCH_PAGE)
+
+
+def search(catalog: str, *queries: str, page: int = 0) -> dict:
     """Warm latency of `SELECT * FROM search_articles(q)` through `newsetl.connect`, as an
     analyst's notebook queries the lake: every query run once untimed, then each five times in
     turn (all rows fetched); per query the median, and the slowest median of them all."""
@@ -349,9 +356,10 @@ def search(catalog: str, *queries: str) -> dict:
     started = time.perf_counter()
     con = newsetl.connect(catalog)
     connect_seconds = time.perf_counter() - started
+    limit = f", k := {int(page)}" if page else ""
 
     def run(query: str) -> tuple[float, int]:
-        sql = "SELECT * FROM search_articles('{}')".format(query.replace("'", "''"))
+        sql = "SELECT * FROM search_articles('{}'{})".format(query.replace("'", "''"), limit)
         clock = time.perf_counter()
         rows = con.execute(sql).fetchall()
         return time.perf_counter() - clock, len(rows)
@@ -430,6 +438,7 @@ STEPS = {
     # The hourly peer: the new files appended to the DuckDB file of an earlier load.
     "dlt-append": lambda source, db, workdir: dlt_load(source, db, workdir, "", "append"),
     "search": search,
+    "search-page": search_page,
     "lake-size": lake_size,
 }
 

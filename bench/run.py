@@ -17,7 +17,11 @@ What is measured and how (details in bench/measure.py):
 - Hourly: an archive of A articles is loaded (a full run, shown too), then A + 200 files of the
   same corpus are in the directory and a second run loads the 200 new ones into the same lake;
   A is N/10 and 4N/10, at least 1,000 and 4,000, at most 10,000 and 40,000.
-- Search and lake size are read from the full run's lake, each in its own process too.
+- Search and lake size are read from the full run's lake, each in its own process too. The first
+  page of search (`search_articles(q, k := 20)`) is timed there and on a lake of 4N search
+  documents built cheaply by bench/search_lake.py (the first min(N, 10,000) corpus articles
+  parsed and indexed as the workers do, loaded 4N / that many times under new keys through the
+  load's own search scripts): its time should not grow with N.
 - Targets are reported, never enforced: the exit code is 0 unless a step could not be run.
 """
 
@@ -83,6 +87,9 @@ HOURLY_SERVER_MAX = 3.0  # the hourly run against a running Prefect server / dlt
 HOURLY_EPHEMERAL_MAX = 5.0  # the hourly run with no server (the CLI starts one) / dlt's append
 SAMPLE_MAX = 8.0  # seconds, `make demo`'s run: the five samples from a bucket, no server
 SEARCH_MAX = 0.2  # seconds, the slowest query's warm median
+SEARCH_PAGE_MAX = 0.1  # seconds, the slowest query's first page (20 rows), warm median
+SEARCH_PAGE_SCALE_MAX = 1.2  # the first page at 4N / at N
+SEARCH_LAKE_DISTINCT = 10_000  # articles parsed for the 4N search lake, loaded over and over
 STORAGE_MAX = 2.0  # the lake on disk / the corpus's raw bytes
 
 HOURLY_NEW = 200  # articles an hourly run brings
@@ -305,6 +312,10 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
     record(run_newsetl(plan, "newsetl dir", corpus_dir))
     lake = str(step_dir(plan, "newsetl dir") / DB_NAME)
     record(run_baseline(plan, "search", "search", lake, *SEARCH_QUERIES))
+    record(run_baseline(plan, "search page", "search-page", lake, *SEARCH_QUERIES))
+    extra["search lake 4n"] = build_search_lake(plan)
+    large = str(step_dir(plan, "search lake 4n") / DB_NAME)
+    record(run_baseline(plan, "search page 4n", "search-page", large, *SEARCH_QUERIES))
     record(run_baseline(plan, "lake size", "lake-size", lake, corpus_dir))
     record(run_newsetl(plan, "newsetl dir scale", str(plan.work / "corpus-scale")))
     with prefect_server(plan) as api_url:
@@ -334,6 +345,21 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
         workdir = step_dir(plan, "dlt dir")
         dlt_db = str(workdir / "dlt.duckdb")
         record(run_baseline(plan, "dlt dir", "dlt", corpus_dir, dlt_db, str(workdir)))
+
+
+def search_lake_distinct(n: int) -> int:
+    """Articles parsed for the 4N search lake: 4N must be a whole number of copies of them."""
+    return SEARCH_LAKE_DISTINCT if n > SEARCH_LAKE_DISTINCT and n % SEARCH_LAKE_DISTINCT == 0 else n
+
+
+def build_search_lake(plan: Plan) -> dict:
+    """The 4N lake of the first-page scaling row (bench/search_lake.py), timed."""
+    db = step_dir(plan, "search lake 4n") / DB_NAME
+    command = [sys.executable, "-m", "bench.search_lake", str(db), "--n", str(4 * plan.n)]
+    command += ["--distinct", str(search_lake_distinct(plan.n)), "--seed", str(plan.seed)]
+    started = time.perf_counter()
+    subprocess.run(command, env=base_env(plan.work), check=True, capture_output=True)
+    return {"articles": 4 * plan.n, "seconds": round(time.perf_counter() - started, 1)}
 
 
 def run_hourly(
@@ -506,6 +532,23 @@ def targets(plan: Plan, steps: dict[str, Measurement]) -> list[Target]:
             unit=" s",
             digits=3,
         ),
+        Target(
+            "search page",
+            "slowest first page's median",
+            result_of(steps, "search page", "slowest_median"),
+            SEARCH_PAGE_MAX,
+            unit=" s",
+            digits=3,
+        ),
+        Target(
+            "search page 4n",
+            "slowest first page at 4N / at N",
+            ratio(
+                result_of(steps, "search page 4n", "slowest_median"),
+                result_of(steps, "search page", "slowest_median"),
+            ),
+            SEARCH_PAGE_SCALE_MAX,
+        ),
         Target("lake size", "lake / raw text", result_of(steps, "lake size", "ratio"), STORAGE_MAX),
     ]
 
@@ -523,6 +566,8 @@ def step_size(plan: Plan, name: str) -> int:
         return plan.bucket_n
     if "scale" in name:
         return plan.scale_n
+    if name == "search page 4n":
+        return 4 * plan.n
     return plan.n
 
 
@@ -536,6 +581,8 @@ STEP_ORDER = (
     "newsetl empty server",
     "newsetl dir",
     "search",
+    "search page",
+    "search page 4n",
     "lake size",
     "newsetl dir scale",
     "newsetl archive small",
@@ -562,6 +609,8 @@ LABELS = {
     "newsetl dir": "newsetl full, directory",
     "newsetl dir scale": "newsetl full, directory (RSS scale)",
     "search": "search_articles via newsetl.connect, warm, 3 queries",
+    "search page": "search_articles(q, k := 20): the first page, warm, 3 queries",
+    "search page 4n": "the first page on a 4N search lake (bench/search_lake.py)",
     "lake size": "lake on disk after the full run (catalog + data files)",
     "newsetl bucket": "newsetl full, bucket",
     "newsetl incremental": "newsetl incremental, bucket, nothing changed",
@@ -569,7 +618,8 @@ LABELS = {
     "dlt dir": "dlt filesystem → duckdb, directory",
     "dlt bucket": "dlt filesystem → duckdb, bucket",
 }
-NO_RATE = ("search", "lake size")  # not a pass over the articles: no articles/s
+# Not a pass over the articles: no articles/s.
+NO_RATE = ("search", "search page", "search page 4n", "lake size")
 
 
 def label(plan: Plan, name: str, step: Measurement) -> str:
@@ -589,7 +639,7 @@ def label(plan: Plan, name: str, step: Measurement) -> str:
     if name.startswith("dlt hourly "):
         return f"dlt filesystem → duckdb, the same {HOURLY_NEW} new appended (hourly peer)"
     result = step.result or {}
-    if name == "search" and "slowest" in result:
+    if name.startswith("search") and "slowest" in result:
         slowest = result["slowest"]
         return f"{LABELS[name]}; slowest '{slowest}', {result['queries'][slowest]['rows']:,} rows"
     if name == "lake size" and result.get("raw_bytes"):

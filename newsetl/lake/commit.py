@@ -204,6 +204,7 @@ def _apply_once(
             if con.execute("SELECT count(*) FROM gone").fetchone()[0]:
                 run_script(con, "load/mark_deleted.sql")
             run_script(con, "load/insert.sql")
+            run_script(con, "load/insert_search.sql")
             for chunk in postings:
                 bind(con, {"chunk_postings": [chunk]})
                 run_script(con, "load/insert_postings.sql")

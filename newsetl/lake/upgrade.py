@@ -98,7 +98,7 @@ def _index(con: duckdb.DuckDBPyConnection) -> int:
             )
             con.execute(
                 f"INSERT INTO {sqlfiles.INTERNAL}.search_postings BY NAME "
-                "SELECT lang, term, hash(key) AS doc, tf FROM migrated_postings"
+                "SELECT lang, term, hash(key) AS doc, tf, length FROM migrated_postings"
             )
         finally:
             con.unregister("migrated_docs")

@@ -6,7 +6,13 @@ import polars as pl
 
 from newsetl.search.tokens import index_lang, terms
 
-POSTINGS_SCHEMA = {"key": pl.String(), "lang": pl.String(), "term": pl.String(), "tf": pl.Int32()}
+POSTINGS_SCHEMA = {
+    "key": pl.String(),
+    "lang": pl.String(),
+    "term": pl.String(),
+    "tf": pl.Int32(),
+    "length": pl.Int32(),  # the article's indexed tokens: the load files the posting by it
+}
 DOCS_SCHEMA = {"key": pl.String(), "lang": pl.String(), "length": pl.Int32()}
 
 
@@ -14,20 +20,24 @@ def index_frames(
     articles: list[tuple[str, str | None, str, str | None]],
 ) -> tuple[pl.DataFrame, ...]:
     """(search_docs, postings) frames for (key, title, body, language) tuples."""
-    keys, langs, terms_, tfs = [], [], [], []
+    keys, langs, terms_, tfs, lengths = [], [], [], [], []
     docs = []
     for key, title, body, language in articles:
         lang = index_lang(language)
         counts = terms(f"{title or ''}\n{body}", lang)
-        docs.append((key, lang, sum(counts.values())))
+        length = sum(counts.values())
+        docs.append((key, lang, length))
         # whole columns at a time: a Python loop per posting cost a fifth of the indexing
-        keys.extend([key] * len(counts))
-        langs.extend([lang] * len(counts))
-        terms_.extend(counts.keys())
-        tfs.extend(counts.values())
+        n = len(counts)
+        keys += [key] * n
+        langs += [lang] * n
+        terms_ += counts.keys()
+        tfs += counts.values()
+        lengths += [length] * n
     return (
         pl.DataFrame(docs, schema=DOCS_SCHEMA, orient="row"),
         pl.DataFrame(
-            {"key": keys, "lang": langs, "term": terms_, "tf": tfs}, schema=POSTINGS_SCHEMA
+            {"key": keys, "lang": langs, "term": terms_, "tf": tfs, "length": lengths},
+            schema=POSTINGS_SCHEMA,
         ),
     )

@@ -17,19 +17,29 @@ def _literal(words) -> str:
     return "[" + ", ".join(quote(w) for w in sorted(words)) + "]"
 
 
+def kk_pattern() -> str:
+    """newsetl.search.kazakh's strip step as one RE2 pattern: group 1 is the shortest stem of at
+    least MIN_STEM letters holding a vowel that a chain follows to the word's end, so the chain
+    stripped is the longest. A stem of two letters or more starting with a vowel holds one;
+    otherwise a vowel comes later. Written for MIN_STEM = 2 (checked)."""
+    if kazakh.MIN_STEM != 2:
+        raise ValueError("the Kazakh pattern is written for a minimum stem of two letters")
+    vowels = "[" + "".join(sorted(kazakh.VOWELS)) + "]"
+    chains = "|".join(sorted(kazakh.SUFFIXES, key=lambda s: (-len(s), s)))
+    if not all(ch.isalpha() for ch in chains.replace("|", "")):
+        raise ValueError("a suffix chain must be letters only")
+    return f"^({vowels}.+?|.+?{vowels}.*?)({chains})$"
+
+
 def macros_sql() -> str:
     """sql/search/macros.sql with the tokeniser's tables written in."""
     if set(kazakh.FINAL_MAP) & set(kazakh.FINAL_MAP.values()):
         raise ValueError("a final-letter replacement must not be replaced in turn")
-    final = "r"
+    final = f"coalesce(nullif(regexp_extract(w, {quote(kk_pattern())}, 1), ''), w)"
     for letter, replacement in sorted(kazakh.FINAL_MAP.items()):
         final = f"regexp_replace({final}, {quote(letter + '$')}, {quote(replacement)})"
     return Template(sql_file("search/macros.sql")).substitute(
-        suffixes=_literal(kazakh.SUFFIXES),
-        max_suffix=kazakh.MAX_SUFFIX_LEN,
-        min_stem=kazakh.MIN_STEM,
-        vowels="[" + "".join(sorted(kazakh.VOWELS)) + "]",
-        final=final,
+        kk_stem=final,
         stopwords_ru=_literal(STOPWORDS["ru"]),
         stopwords_kk=_literal(STOPWORDS["kk"]),
     )
