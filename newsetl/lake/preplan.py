@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from newsetl.common.catalog import WarehouseError
 from newsetl.common.settings import Settings
 from newsetl.lake import connection, migrations
 from newsetl.lake.commit import read_state
@@ -44,7 +45,14 @@ def preplan(settings: Settings) -> PrePlan:
     planning.hand_over(settings.source, settings.pattern, listing)
     if settings.full_refresh or not settings.catalog.exists():
         return PrePlan(listing, None)
-    con = connection.connect(settings.catalog, read_only=True, endpoint_url=settings.endpoint_url)
+    try:
+        con = connection.connect(
+            settings.catalog, read_only=True, endpoint_url=settings.endpoint_url
+        )
+    except WarehouseError:
+        # A PostgreSQL lake not created yet, or one this reader cannot open: the flow opens it
+        # as the writer and says what is wrong in its own words.
+        return PrePlan(listing, None)
     try:
         if migrations.unfinished(con) or not install.installed(con):
             return PrePlan(listing, None)
