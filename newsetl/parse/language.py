@@ -13,7 +13,9 @@ KAZAKH_LETTERS_MIN of them and they are at least KAZAKH_LETTERS_SHARE of its let
 is Kazakh without asking lingua (which, on such text, is sure of it: tests/parse/test_language.py
 compares the two on the samples and the bench corpus), and the confidence reported is 1.0. A
 Russian text naming a Kazakh person or place holds a few of them, far below that; everything
-else goes to lingua.
+else goes to lingua. Russian decides itself the other way: a prefix of at least
+RUSSIAN_LETTERS_MIN Cyrillic letters (almost all of its letters) without a single one of those
+nine is Russian, with confidence 1.0; shorter or mixed texts go to lingua.
 
 lingua knows Kazakh only in Cyrillic. Kazakh in the Latin alphabet (the 2018 alphabet with
 acute accents, the 2021 one with diacritics) is recognised by its letters first: several of
@@ -48,6 +50,10 @@ MIN_CONFIDENCE = 0.7
 KAZAKH_CYRILLIC = "әғқңөұүһі"
 KAZAKH_LETTERS_MIN = 5
 KAZAKH_LETTERS_SHARE = 0.08
+# Cyrillic letters, and their share of all letters, that decide Russian when not one of them is
+# Kazakh's own: (6/7)^100 is below one in a million.
+RUSSIAN_LETTERS_MIN = 100
+CYRILLIC_SHARE = 0.85
 _KAZAKH_CYRILLIC = re.compile(f"[{KAZAKH_CYRILLIC}{KAZAKH_CYRILLIC.upper()}]")
 _ANY_LETTER = re.compile(r"[^\W\d_]")
 
@@ -130,6 +136,8 @@ def detect_language(text: str, limit: int = PREFIX_CHARS) -> tuple[str | None, f
         return None, 0.0
     if kazakh_by_letters(prefix):
         return "kk", 1.0
+    if russian_by_letters(prefix):
+        return "ru", 1.0
     language, confidence = _lingua(prefix)
     # Kazakh in Latin letters reads as English (or nothing) to lingua; only then look closer.
     if language in (None, "en") and (
@@ -149,6 +157,18 @@ def kazakh_by_letters(text: str) -> bool:
     if kazakh >= KAZAKH_LETTERS_SHARE * len(text):
         return True  # a share of all the characters is at least that share of the letters
     return kazakh >= KAZAKH_LETTERS_SHARE * len(_ANY_LETTER.findall(text))
+
+
+def russian_by_letters(text: str) -> bool:
+    """Whether a long Cyrillic text without a single letter of Kazakh's own is Russian: Kazakh
+    writes one of them about every seventh letter, so RUSSIAN_LETTERS_MIN Cyrillic letters
+    without one (and next to no Latin letters) do not happen in Kazakh."""
+    if _KAZAKH_CYRILLIC.search(text):
+        return False
+    cyrillic = len(_CYRILLIC_LETTER.findall(text))
+    return cyrillic >= RUSSIAN_LETTERS_MIN and cyrillic >= CYRILLIC_SHARE * len(
+        _ANY_LETTER.findall(text)
+    )
 
 
 def _lingua(text: str) -> tuple[str | None, float]:

@@ -13,6 +13,7 @@ from newsetl.parse.language import (
     bounded_prefix,
     detect_language,
     kazakh_by_letters,
+    russian_by_letters,
 )
 from newsetl.parse.records import Article
 from tests.conftest import SAMPLE
@@ -278,3 +279,42 @@ def test_the_letters_never_overrule_lingua_on_short_headlines(headline: str) -> 
     if kazakh_by_letters(headline):
         _lingua_is_sure_it_is_kazakh(headline)
     assert detect_language(headline)[0] == "kk"
+
+
+def test_russian_by_letters_agrees_with_lingua_on_the_samples_and_the_bench_corpus() -> None:
+    """A long Cyrillic prefix without one Kazakh letter is Russian to lingua too; the Kazakh
+    samples' prefixes never are; and most Russian articles of the bench decide themselves."""
+    from bench.corpus import build
+
+    prefixes = []
+    for path in SAMPLES:
+        text = path.read_text(encoding="utf-8")
+        mine = [bounded_prefix(text)] + [bounded_prefix(p) for p in text.split("\n")]
+        if EXPECTED[path.name[:3]] == "kk":
+            assert not any(russian_by_letters(prefix) for prefix in mine)
+        prefixes += mine
+    articles = []
+    for index in range(600):
+        _, raw = build(5, index)
+        try:
+            articles.append(bounded_prefix(raw.decode("utf-8")))
+        except UnicodeDecodeError:
+            continue
+    for prefix in prefixes + articles:
+        if russian_by_letters(prefix):
+            assert _lingua(prefix)[0] == "ru", prefix
+            assert detect_language(prefix) == ("ru", 1.0)
+    russian = [prefix for prefix in articles if _lingua(prefix)[0] == "ru"]
+    assert len(russian) > 50
+    assert sum(map(russian_by_letters, russian)) >= 0.8 * len(russian)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Президент встретился с министром",  # too short: lingua decides
+        "Токаев провёл встречу. " + "Kazakhstan and Russia signed an agreement today. " * 3,
+    ],
+)
+def test_short_or_mixed_cyrillic_is_left_to_lingua(text: str) -> None:
+    assert not russian_by_letters(text)
