@@ -158,6 +158,9 @@ def nothing_to_do(settings: Settings) -> Any:
         raise fail(str(exc)) from None
     if not early.nothing_to_do:
         return None
+    # `--enrich` may have an enrichment to redo even when no object changed.
+    if settings.enrich and enrichment_pending(settings):
+        return None
     summary = RunSummary(
         run_id="",
         source=settings.source,
@@ -168,6 +171,26 @@ def nothing_to_do(settings: Settings) -> Any:
     )
     summary.record_plan(early.plan, ignored=len(early.listing.ignored))
     return summary
+
+
+def enrichment_pending(settings: Settings) -> bool:
+    """Whether an enrichment has articles to enrich or forget (a failed one left them);
+    True where the lake cannot say, so that the flow decides."""
+    import duckdb
+
+    from newsetl.common.catalog import WarehouseError
+    from newsetl.enrich.run import pending
+    from newsetl.lake.connection import connect
+
+    try:
+        con = connect(settings.catalog, read_only=True, endpoint_url=settings.endpoint_url)
+        try:
+            enrich, forget, _ = pending(con, everything=False)
+        finally:
+            con.close()
+    except (duckdb.Error, WarehouseError):
+        return True
+    return bool(enrich or forget)
 
 
 def show_unchanged(summary: Any, seconds: float, as_json: bool) -> None:
@@ -195,8 +218,7 @@ def run(
             settings, settings.source, feedback, check_source=True, lock=not settings.dry_run
         ):
             early = None
-            # `--enrich` may have an enrichment to redo even when no object changed.
-            if not settings.dry_run and not settings.enrich:
+            if not settings.dry_run:
                 feedback("listing")
                 early = ThreadPoolExecutor(1, "newsetl-preplan").submit(nothing_to_do, settings)
                 with suppress(FutureTimeout):

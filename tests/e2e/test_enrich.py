@@ -117,3 +117,11 @@ def test_run_enrich_enriches_in_the_same_command_and_a_failed_enrichment_is_redo
         ["incoming/stories/052.txt", "incoming/stories/085.txt"],
     )
     assert pair == [(1,)]
+
+    # Nothing new and nothing left to enrich: decided before any flow, no run recorded.
+    counts = "SELECT (SELECT count(*) FROM ingest_runs), (SELECT count(*) FROM enrich_runs)"
+    runs = table(db, counts)
+    idle = cli(*args, "--json")
+    assert idle.returncode == 0, idle.stderr
+    assert json.loads(idle.stdout)["status"] == "unchanged"
+    assert table(db, counts) == runs
