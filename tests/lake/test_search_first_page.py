@@ -22,6 +22,7 @@ from newsetl.lake import commit, connection, migrations
 from newsetl.parse.chunk import STAGED_TABLES, stage_chunk
 from newsetl.quality.decide import decide_rows
 from newsetl.quality.summary import RunSummary
+from tasks.load import DQ_SCHEMA
 
 SEED = 11
 ARTICLES = 360
@@ -56,19 +57,6 @@ VOCABULARY = (
     "қаржы",
     "несуществующееслово",
 )
-DQ_SCHEMA = {
-    "run_id": pl.String(),
-    "suite": pl.String(),
-    "expectation": pl.String(),
-    "expectation_type": pl.String(),
-    "column_name": pl.String(),
-    "severity": pl.String(),
-    "success": pl.Boolean(),
-    "element_count": pl.Int64(),
-    "unexpected_count": pl.Int64(),
-    "unexpected_percent": pl.Float64(),
-    "details": pl.String(),
-}
 
 
 def corpus_file(index: int) -> tuple[str, bytes]:
