@@ -114,7 +114,9 @@ def _pool() -> ProcessPoolExecutor:
 
 def _start_worker(caller: int) -> None:
     from newsetl.common.localserver import exit_with, leave_group
+    from newsetl.quality.gx_import import hide_unused
 
+    hide_unused()  # this process serves GX alone
     leave_group()  # a Ctrl-C to the command's group is the command's to handle
     exit_with(caller)  # a run killed with SIGKILL leaves no GX process behind
     _exit_without_teardown()

@@ -63,3 +63,39 @@ def test_a_discarded_gx_process_is_gone_at_once_and_the_next_is_new(tmp_path: Pa
     engine.warming.result(timeout=300)
     assert set(process._pool()._processes).isdisjoint(started)
     process.discard()
+
+
+def gx_process_modules() -> dict[str, object]:
+    """Run inside the GX process: what it imported of SQLAlchemy and what GX made of that."""
+    from great_expectations.compatibility import sqlalchemy as gx_sqlalchemy
+
+    return {
+        "sqlalchemy_loaded": any(
+            name == "sqlalchemy" or name.startswith("sqlalchemy.")
+            for name, module in sys.modules.items()
+            if module is not None
+        ),
+        "gx_sees_sqlalchemy": bool(gx_sqlalchemy.sqlalchemy),
+    }
+
+
+def test_the_gx_process_validates_without_sqlalchemy(tmp_path: Path) -> None:
+    """The GX process hides SQLAlchemy (Prefect's, not GX's need), and GX validates a frame and
+    builds its Data Docs as when its SQL extra is not installed."""
+    from newsetl.common.settings import PROJECT_ROOT
+    from newsetl.quality import process
+    from tests.quality.test_quality import RUN_DATE, RUN_NAME, frame, row
+
+    engine = process.engine_process(PROJECT_ROOT / "expectations", tmp_path / "gx")
+    try:
+        report = engine.validate_articles(
+            frame(row("a"), row("b", title=None, title_length=None)),
+            run_date=RUN_DATE,
+            run_name=RUN_NAME,
+        )
+        assert report.critical_keys() == {"b"}
+        assert engine.build_data_docs().is_file()
+        probe = process._pool().submit(gx_process_modules).result(timeout=120)
+        assert probe == {"sqlalchemy_loaded": False, "gx_sees_sqlalchemy": False}
+    finally:
+        process.discard()
