@@ -112,7 +112,8 @@ def connect(
         data_path = catalog.data_path or catalog.default_data_path
     else:
         data_path = catalog.data_path
-    con = duckdb.connect(config={"allow_unsigned_extensions": "false"})
+    # Extensions are loaded from this environment's locked wheels by path (lake.extensions).
+    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
     try:
         for name in ("ducklake", "sqlite_scanner" if catalog.is_file else "postgres_scanner"):
             load_extension(con, name)
