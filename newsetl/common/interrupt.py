@@ -287,10 +287,17 @@ def install() -> None:
     warnings_env = os.environ.get("PYTHONWARNINGS", "")
     if quiet not in warnings_env:
         os.environ["PYTHONWARNINGS"] = ",".join(filter(None, (warnings_env, quiet)))
+    handled = []
     for signum in SIGNALS:
         if signal.getsignal(signum) is signal.SIG_IGN and signum != signal.SIGTERM:
             continue  # nohup, or a shell that runs us in the background: left as it is
         signal.signal(signum, _handler)
+        handled.append(signum)
+    # A blocked signal is inherited through fork and exec (a parent that started us from a
+    # thread holding its signals): blocked in this thread, and so in every thread it starts,
+    # the signal would wait unseen until the command had finished its work.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, handled)
     _watch_signals()
 
 

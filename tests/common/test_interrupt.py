@@ -39,8 +39,13 @@ except BaseException as exc:
 """
 
 
-def start(body: str) -> subprocess.Popen:
-    """A process running `body` (a function's statements) under the command's handlers."""
+def start(body: str, blocked: tuple[int, ...] = ()) -> subprocess.Popen:
+    """A process running `body` (a function's statements) under the command's handlers;
+    `blocked`: signals it inherits blocked, as from a parent thread that held them."""
+
+    def block() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+
     source = "def body():\n" + textwrap.indent(textwrap.dedent(body), "    ") + PRELUDE
     return subprocess.Popen(
         [sys.executable, "-c", source],
@@ -48,6 +53,7 @@ def start(body: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=block if blocked else None,
     )
 
 
@@ -104,6 +110,27 @@ def test_sigterm_ends_it_with_one_line_and_exit_143() -> None:
     assert code == 128 + signal.SIGTERM
     assert "slept" not in out
     assert err == f"newsetl: stopped by SIGTERM: {NOTHING}\n"
+
+
+def test_a_group_signal_inherited_blocked_still_stops_the_command() -> None:
+    """Started with SIGINT blocked (a parent thread held it across the fork), the command still
+    takes a Ctrl-C, from its main thread and from the threads it starts."""
+    process = start(
+        """
+        import threading
+        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+        say("ready")
+        time.sleep(60)
+        say("slept")
+        """,
+        blocked=(signal.SIGINT, signal.SIGHUP),
+    )
+    wait_for_line(process, "ready")
+    process.send_signal(signal.SIGINT)
+    code, out, err = finished(process, timeout=30)
+    assert code == 128 + signal.SIGINT
+    assert "slept" not in out
+    assert err == f"newsetl: stopped by SIGINT: {NOTHING}\n"
 
 
 def test_a_signal_during_a_commit_is_acted_on_after_it() -> None:
