@@ -117,6 +117,19 @@ def cli(prefect_api: str, moto: MotoServer):
     return run
 
 
+def as_from_a_terminal() -> None:
+    """`preexec_fn` of a command a test stops with signals as a terminal would send them: it
+    starts with SIGINT, SIGHUP and SIGTERM at their defaults and unblocked, whatever the test
+    runner inherited. (A suite started as a background job of a script has SIGINT ignored, and
+    under nohup SIGHUP too; a command rightly leaves an ignored signal ignored.)"""
+    import signal
+
+    signums = (signal.SIGINT, signal.SIGHUP, signal.SIGTERM)
+    for signum in signums:
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, signums)
+
+
 def table(db: Path | str, sql: str, params: list | None = None) -> list[tuple]:
     """Rows of a query on the lake, read-only, as an analyst would run it."""
     import newsetl

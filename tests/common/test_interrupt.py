@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from newsetl.common.interrupt import DEADLINE_SECONDS
+from tests.conftest import as_from_a_terminal
 
 NOTHING = "run run-Ж1 committed nothing; the lake is as it was"
 PRELUDE = """
@@ -43,7 +44,8 @@ def start(body: str, blocked: tuple[int, ...] = ()) -> subprocess.Popen:
     """A process running `body` (a function's statements) under the command's handlers;
     `blocked`: signals it inherits blocked, as from a parent thread that held them."""
 
-    def block() -> None:
+    def prepare() -> None:
+        as_from_a_terminal()
         signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
 
     source = "def body():\n" + textwrap.indent(textwrap.dedent(body), "    ") + PRELUDE
@@ -53,7 +55,7 @@ def start(body: str, blocked: tuple[int, ...] = ()) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=block if blocked else None,
+        preexec_fn=prepare,
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, as_from_a_terminal
 from tests.e2e.faults.invariants import TAG_VAR, kill_helpers, live_helpers
 from tests.e2e.faults.s3proxy import S3Proxy
 
@@ -191,6 +191,7 @@ class Runner:
             stderr=subprocess.PIPE,
             start_new_session=True,
             cwd=cwd,
+            preexec_fn=as_from_a_terminal,
         )
         self.spawned.append((process, tag))
         return process, tag
