@@ -63,7 +63,7 @@ eval: $(BIN)/newsetl
 BUCKET_N ?= 20000
 bench: $(BIN)/newsetl web/node_modules
 	$(BIN)/uv sync --frozen --group bench --inexact --quiet --compile-bytecode  # dlt and psutil: bench only
-	$(BIN)/python -m bench.run --n $(N) --bucket-n $(BUCKET_N)
+	$(BIN)/python -m bench.run --n $(N) --bucket-n $(BUCKET_N) $(if $(ONLY),--only $(ONLY))
 
 # Where a run's time goes: py-spy over every process of one `newsetl run` (bench/profile.py).
 SOURCE ?= dir

@@ -278,18 +278,45 @@ def stop_group(process: subprocess.Popen) -> None:
 # --- the bench ------------------------------------------------------------------------------
 
 
-def prepare(plan: Plan) -> dict[str, CorpusStats]:
+def prepare(plan: Plan, startup_only: bool = False) -> dict[str, CorpusStats]:
     """The corpus at N, its first bucket-n files (the same articles), the scale size, and the
-    two archives of the hourly pair (the 200 new files come just before their run)."""
+    two archives of the hourly pair (the 200 new files come just before their run); with
+    `startup_only`, the two archives alone."""
     corpora = {}
-    sizes = [("dir", plan.n), ("bucket", plan.bucket_n), ("scale", plan.scale_n)]
+    sizes = [] if startup_only else [("dir", plan.n), ("bucket", plan.bucket_n)]
+    sizes += [] if startup_only else [("scale", plan.scale_n)]
     sizes += [(f"archive-{which}", size) for which, size in plan.archives.items()]
     for name, size in sizes:
         say(f"writing corpus {name}: {size:,} files")
         corpora[name] = generate(plan.work / f"corpus-{name}", size, plan.seed)
-    exclude = plan.work / "non-utf8.json"
-    exclude.write_text(json.dumps(sorted(corpora["dir"].non_utf8)))
+    if not startup_only:
+        exclude = plan.work / "non-utf8.json"
+        exclude.write_text(json.dumps(sorted(corpora["dir"].non_utf8)))
     return corpora
+
+
+def run_startup(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bool) -> None:
+    """`--only startup`: the rows a run's fixed cost decides, in minutes rather than the whole
+    bench's hour: the hourly pair (with and without a server, and dlt's append) and the sample
+    run of `make demo`. The same steps, in the same way, as in the whole bench."""
+    record = recorder(steps)
+    empty = plan.work / "empty"
+    empty.mkdir()
+    extra["warmup"] = run_newsetl(plan, "newsetl warmup", str(empty)).as_dict()
+    with prefect_server(plan) as api_url:
+        for which in plan.archives:
+            run_hourly(plan, which, record, extra, api_url, with_dlt)
+    with moto_server() as moto:
+        upload(SAMPLE, moto_client(moto), BUCKET, "sample/")
+        record(run_newsetl(plan, "newsetl sample", f"s3://{BUCKET}/sample/", endpoint=moto.url))
+
+
+def recorder(steps: dict[str, Measurement]) -> Callable[[Measurement], None]:
+    def record(m: Measurement) -> None:
+        steps[m.name] = m
+        say(f"{m.name}: {m.wall:.1f} s, rc {m.returncode}, RSS {m.rss_process / MB:.0f} MB")
+
+    return record
 
 
 def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bool) -> None:
@@ -297,11 +324,7 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
     corpus_dir = str(plan.work / "corpus-dir")
     empty = plan.work / "empty"
     empty.mkdir()
-
-    def record(m: Measurement) -> None:
-        steps[m.name] = m
-        say(f"{m.name}: {m.wall:.1f} s, rc {m.returncode}, RSS {m.rss_process / MB:.0f} MB")
-
+    record = recorder(steps)
     record(run_baseline(plan, "raw read", "raw-read", corpus_dir))
     non_utf8 = str(plan.work / "non-utf8.json")
     record(run_baseline(plan, "duckdb read_text", "duckdb-text", corpus_dir, non_utf8))
@@ -811,6 +834,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     parser.add_argument("--no-dlt", action="store_true", help="skip the dlt peer steps")
+    parser.add_argument(
+        "--only",
+        choices=("startup",),
+        help="startup: the hourly pair and the sample run alone (a few minutes)",
+    )
     args = parser.parse_args()
     check_bench_group(with_dlt=not args.no_dlt)
     bucket_n = min(args.bucket_n, args.n)  # the bucket holds a prefix of the same corpus
@@ -824,8 +852,9 @@ def main() -> None:
     extra: dict = {}
     corpora: dict[str, CorpusStats] = {}
     try:
-        corpora.update(prepare(plan))
-        run_all(plan, steps, extra, with_dlt=not args.no_dlt)
+        corpora.update(prepare(plan, startup_only=args.only == "startup"))
+        run = run_startup if args.only == "startup" else run_all
+        run(plan, steps, extra, with_dlt=not args.no_dlt)
     except Exception as exc:  # report what was measured, and why the rest is missing
         extra["error"] = f"{type(exc).__name__}: {exc}"
         say(f"bench stopped early: {extra['error']}")
