@@ -144,9 +144,11 @@ def _warm_worker(caller: int) -> None:
     warm_up()
 
 
-# Imported once by the fork server, then shared by every worker forked from it: the main module
-# (which each worker would otherwise import again, CLI and all) and the parsing code.
-# newsetl.parse.forkserver_group first: the fork server leaves the command's process group.
+# Imported once by the fork server, then shared by every worker forked from it: the parsing
+# code. newsetl.parse.forkserver_group first: the fork server leaves the command's process group.
+# ("__main__" here does not preload a script's main module: CPython's fork server never gets its
+# path. The CLI says it runs as `python -m newsetl` instead, newsetl.cli.main.run_as_module, so
+# that no worker runs the script again.)
 PRELOAD = [
     "newsetl.parse.forkserver_group",
     "__main__",
