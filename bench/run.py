@@ -832,7 +832,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="articles in the directory corpus")
     parser.add_argument("--bucket-n", type=int, default=20_000, help="objects in the bucket")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    parser.add_argument(
+        "--out", type=Path, help="the JSON results (bench/results/latest.json, or startup.json)"
+    )
     parser.add_argument("--no-dlt", action="store_true", help="skip the dlt peer steps")
     parser.add_argument(
         "--only",
@@ -840,6 +842,9 @@ def main() -> None:
         help="startup: the hourly pair and the sample run alone (a few minutes)",
     )
     args = parser.parse_args()
+    if args.out is None:
+        name = "startup.json" if args.only == "startup" else "latest.json"
+        args.out = ROOT / "bench" / "results" / name
     check_bench_group(with_dlt=not args.no_dlt)
     bucket_n = min(args.bucket_n, args.n)  # the bucket holds a prefix of the same corpus
     scale_n = args.n * 4 if args.n <= 25_000 else args.n // 4
