@@ -43,7 +43,7 @@ chromium:
 test: lint chromium web/node_modules
 	$(BIN)/pytest -n 2 --dist loadfile --durations=25
 
-# The fast tests alone, one folder per stage (under 2 minutes on 2 cores).
+# The fast tests alone, one folder per stage (about 2.5 minutes on 2 cores).
 fast: $(BIN)/newsetl
 	$(BIN)/pytest -n 2 -m "not e2e"
 
