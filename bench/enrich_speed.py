@@ -9,7 +9,11 @@
   writes them, one snapshot), each enriched whole by `enrich_lake` (timed: the end-to-end rate
   at that N), then 200 new articles added and enriched as the hourly run does; prints the two
   hourly times and their ratio (the target: LARGE = 4 × SMALL costs at most 1.15 ×). Each
-  hourly run is timed twice and the faster kept (the machine may be shared)."""
+  hourly run is timed twice and the faster kept (the machine may be shared).
+- `--per-day D` (with `--hourly`): the archives grow in days, not in density: D articles a day
+  up to yesterday, and the 200 new ones dated today, as a real hourly run's are. Without it the
+  corpus's dates spread any size over the same twelve years, so a 4 × lake holds 4 × the
+  articles on each day around a new one."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ import contextlib
 import tempfile
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -124,17 +128,37 @@ def write_articles(con, batch: list[Article]) -> None:
     con.execute("COMMIT")
 
 
-def hourly(size: int, options: Options, workdir: Path) -> dict:
+def as_archive(batch: list[Article], per_day: int | None, today: date) -> list[Article]:
+    """`--per-day D`: the articles as an archive that grows in days, D a day up to yesterday
+    (the corpus's own dates spread every size over the same twelve years, so a larger lake is
+    a denser one); undated ones stay undated."""
+    if per_day is None:
+        return batch
+    return [
+        a if a.published is None else replace(a, published=today - timedelta(days=1 + i // per_day))
+        for i, a in enumerate(batch)
+    ]
+
+
+def as_new(batch: list[Article], per_day: int | None, today: date) -> list[Article]:
+    """`--per-day D`: the hourly run's articles all dated today, as a real hourly run's are."""
+    if per_day is None:
+        return batch
+    return [a if a.published is None else replace(a, published=today) for a in batch]
+
+
+def hourly(size: int, options: Options, workdir: Path, per_day: int | None = None) -> dict:
     from newsetl.common.catalog import Catalog
     from newsetl.lake.connection import connect
     from newsetl.lake.migrations import prepare
 
+    today = date(2026, 12, 3)  # fixed, so that every run of the bench reads the same days
     con = connect(Catalog.parse(str(workdir / f"lake{size}.sqlite"), None))
     prepare(con)
-    write_articles(con, articles(size))
+    write_articles(con, as_archive(articles(size), per_day, today))
     with Clock() as whole:
         summary = enrich_lake(con, options)
-    new = articles(2 * HOURLY, start=size)  # the next objects of the corpus
+    new = as_new(articles(2 * HOURLY, start=size), per_day, today)  # the corpus's next objects
     times = []
     for start in (0, HOURLY):
         write_articles(con, new[start : start + HOURLY])
@@ -151,6 +175,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=3000)
     parser.add_argument("--processes", type=int, help="worker processes (default: settings)")
     parser.add_argument("--hourly", type=int, nargs=2, metavar=("SMALL", "LARGE"))
+    parser.add_argument(
+        "--per-day",
+        type=int,
+        help="with --hourly: archives of D articles a day up to yesterday, the 200 new dated today",
+    )
     args = parser.parse_args()
     options = Options.of()
     if args.processes:
@@ -159,7 +188,7 @@ def main() -> None:
     if args.hourly:
         warm()
         with tempfile.TemporaryDirectory() as tmp:
-            small, large = (hourly(size, options, Path(tmp)) for size in args.hourly)
+            small, large = (hourly(size, options, Path(tmp), args.per_day) for size in args.hourly)
         for one in (small, large):
             w, h = one["whole"], one["hourly"]
             print(
