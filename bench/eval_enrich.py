@@ -82,7 +82,7 @@ def score(gold: dict, result: Result) -> dict:
 def evaluate(options: Options | None = None) -> tuple[dict, Result, float]:
     gold, articles = load()
     from newsetl.enrich.gazetteer import gazetteer
-    from newsetl.enrich.mentions import ner_tagger
+    from newsetl.enrich.ner import ner_tagger
 
     gazetteer(), ner_tagger()  # loaded once per process, not per run
     started = time.process_time()

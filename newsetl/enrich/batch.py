@@ -13,7 +13,7 @@ from functools import partial
 from typing import NamedTuple
 
 from newsetl.common.settings import Settings
-from newsetl.enrich import duplicates, mentions, pool, stories
+from newsetl.enrich import duplicates, mentions, ner, pool, stories
 from newsetl.enrich.fold import fold, name_key, numbers, prefixes
 from newsetl.enrich.gazetteer import gazetteer
 from newsetl.enrich.mentions import Analysis, Known, Mention
@@ -110,7 +110,7 @@ def wanted_ids(analysed: dict[str, Analysed]) -> set[str]:
 def warm() -> None:
     """Load the models once per process."""
     gazetteer()
-    mentions.ner_tagger()
+    ner.ner_tagger()
 
 
 def analyse_chunk(articles: list[Article], ner_paragraphs: int) -> list[Analysed]:
@@ -197,7 +197,7 @@ def _ner(articles: list[Article], ner_paragraphs: int) -> dict[str, list]:
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     docs: list = [None] * len(texts)
     if texts:
-        for i, doc in zip(order, mentions.ner_tagger().map([texts[i] for i in order]), strict=True):
+        for i, doc in zip(order, ner.tag([texts[i] for i in order]), strict=True):
             docs[i] = doc
     found = iter(docs)
     return {key: [next(found) for _ in lead] for key, lead in leads.items()}

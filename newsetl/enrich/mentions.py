@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
+from newsetl.enrich import ner
 from newsetl.enrich.fold import WORD, fold, name_key, place_base, reduce, token_keys
 from newsetl.enrich.gazetteer import Gazetteer, gazetteer
 from newsetl.search import kazakh
@@ -167,19 +168,6 @@ def person_start(w: Words, i: int, k: int, language: str) -> int:
     if k > i and w.joined[k] and is_first_name(w.words[k - 1], language):
         return k - 1
     return k
-
-
-# Texts per call of the model (natasha's default is 8): fewer, larger matrix products.
-NER_BATCH = 32
-
-
-@lru_cache(maxsize=1)
-def ner_tagger():
-    from natasha import NewsEmbedding, NewsNERTagger
-
-    tagger = NewsNERTagger(NewsEmbedding())
-    tagger.batch_size = tagger.infer.encoder.batch_size = NER_BATCH
-    return tagger
 
 
 class Run(NamedTuple):
@@ -327,7 +315,7 @@ def analyse(
     local = Known()
     if language == "ru":
         if ner_docs is None:
-            ner_docs = list(ner_tagger().map(lead_paragraphs(paragraphs, ner_paragraphs)))
+            ner_docs = ner.tag(lead_paragraphs(paragraphs, ner_paragraphs))
         for pos, doc in enumerate(ner_docs):
             _model_spans(pos, words[pos], doc, add, local)
     else:

@@ -100,28 +100,36 @@ class Scorer:
 
     def cosines(self, rows: list[Signature], cols: list[Signature], attr: str) -> np.ndarray:
         """The weighted cosine of every (row, col) pair, as `_term` works it out, in one
-        matrix product over the items the rows hold."""
+        matrix product over the items both sides hold."""
         row_ids = [self._items(sig, attr) for sig in rows]
-        vocab = np.unique(np.concatenate(row_ids)) if row_ids else np.zeros(0, np.int64)
+        col_ids = [self._items(sig, attr) for sig in cols]
         out = np.zeros((len(rows), len(cols)))
+        if not row_ids or not col_ids:
+            return out
+        # Only the items both sides hold add to a product: the others' columns are left out.
+        vocab = np.intersect1d(np.concatenate(row_ids), np.concatenate(col_ids))
         if not len(vocab):
             return out
         roots = self._roots[attr]
-        a = np.zeros((len(rows), len(vocab)))
-        for r, ids in enumerate(row_ids):
-            a[r, np.searchsorted(vocab, ids)] = roots[ids]
-        b = np.zeros((len(cols), len(vocab)))
-        col_ids = [self._items(sig, attr) for sig in cols]
-        ids = np.concatenate(col_ids) if col_ids else np.zeros(0, np.int64)
-        which = np.repeat(np.arange(len(cols)), [len(x) for x in col_ids])
-        at = np.searchsorted(vocab, ids)
-        hit = (at < len(vocab)) & (vocab[np.minimum(at, len(vocab) - 1)] == ids)
-        b[which[hit], at[hit]] = roots[ids[hit]]
+        a = self._matrix(row_ids, vocab, roots)
+        b = self._matrix(col_ids, vocab, roots)
         shared = a @ b.T
         norms_r = np.array([self._norm(sig, attr) for sig in rows])
         norms_c = np.array([self._norm(sig, attr) for sig in cols])
         denominator = np.sqrt(np.outer(norms_r, norms_c))
         np.divide(shared, denominator, out=out, where=(denominator > 0) & (shared > 0))
+        return out
+
+    @staticmethod
+    def _matrix(item_ids: list[np.ndarray], vocab: np.ndarray, roots: np.ndarray) -> np.ndarray:
+        """One row per signature, one column per item of `vocab`: the item's weight's root
+        where the signature holds it."""
+        out = np.zeros((len(item_ids), len(vocab)))
+        ids = np.concatenate(item_ids)
+        which = np.repeat(np.arange(len(item_ids)), [len(x) for x in item_ids])
+        at = np.searchsorted(vocab, ids)
+        hit = (at < len(vocab)) & (vocab[np.minimum(at, len(vocab) - 1)] == ids)
+        out[which[hit], at[hit]] = roots[ids[hit]]
         return out
 
     def _norm(self, sig: Signature, attr: str) -> float:
