@@ -119,16 +119,28 @@ def analyse_chunk(articles: list[Article], ner_paragraphs: int) -> list[Analysed
     out = []
     for article in articles:
         paragraphs = [article.title or "", *article.paragraphs]
+        # Each paragraph's words, found once: no word spans the line breaks joining them, so
+        # the text's and the body's words are the paragraphs' in turn.
+        words = [mentions.Words.of(text) for text in paragraphs]
         analysis = mentions.analyse(
             paragraphs,
             article.language or "kk",
             ner_paragraphs=ner_paragraphs,
             gaz=gaz,
             ner_docs=docs.get(article.key),
+            words=words,
         )
         text = "\n".join(paragraphs)
         body = "\n".join(article.paragraphs)
-        out.append(Analysed(analysis, numbers(text), prefixes(text), duplicates.minhash(body)))
+        body_words = [word for w in words[1:] for word in w.words]
+        out.append(
+            Analysed(
+                analysis,
+                numbers(text),
+                prefixes(text, words=[*words[0].words, *body_words]),
+                duplicates.minhash(body, body_words),
+            )
+        )
     return out
 
 

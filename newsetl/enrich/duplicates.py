@@ -16,8 +16,9 @@ NUM_PERM = 64
 SEED = 20240101
 
 
-def minhash(body: str) -> list[int]:
-    words = [w.lower() for w in WORD.findall(body)]
+def minhash(body: str, words: list[str] | None = None) -> list[int]:
+    """`words`: WORD.findall(body), if the caller has them already."""
+    words = [w.lower() for w in (WORD.findall(body) if words is None else words)]
     shingles = [" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))]
     hasher = rensa.RMinHash(num_perm=NUM_PERM, seed=SEED)
     hasher.update(shingles)

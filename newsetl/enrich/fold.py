@@ -124,11 +124,12 @@ def numbers(text: str) -> set[str]:
     return out
 
 
-def prefixes(text: str, size: int = 5) -> set[str]:
+def prefixes(text: str, size: int = 5, words: list[str] | None = None) -> set[str]:
     """Folded word prefixes of `size` letters from words at least that long: cognates,
     loanwords and names shared by a Kazakh and a Russian text (инфляция / инфляция,
-    вакцинация / вакцинациялау)."""
-    return {_prefix(w, size) for w in set(WORD.findall(text)) if len(w) >= size}
+    вакцинация / вакцинациялау). `words`: WORD.findall(text), if the caller has them."""
+    found = set(WORD.findall(text) if words is None else words)
+    return {_prefix(w, size) for w in found if len(w) >= size}
 
 
 @lru_cache(maxsize=200_000)

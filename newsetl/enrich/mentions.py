@@ -292,11 +292,13 @@ def analyse(
     ner_paragraphs: int = 3,
     gaz: Gazetteer | None = None,
     ner_docs: list | None = None,
+    words: list[Words] | None = None,
 ) -> Analysis:
+    """`words`: Words.of each paragraph, if the caller has them already."""
     gaz = gaz or gazetteer()
     language = "ru" if language == "ru" else "kk"
     candidates: list[tuple[int, Mention]] = []  # (priority, mention)
-    words = [Words.of(text) for text in paragraphs]
+    words = words or [Words.of(text) for text in paragraphs]
 
     def add(pos: int, i: int, j: int, entity_id: str, kind: str, priority: int) -> None:
         w = words[pos]

@@ -108,3 +108,22 @@ def test_a_batch_reads_only_the_entities_its_text_could_name(lake) -> None:  # n
     wanted = wanted_ids(analysed)
     assert "person:токаев" in wanted
     assert read_known(lake, wanted) == {"person:токаев"}
+
+
+def test_words_found_once_give_the_signature_the_texts_give() -> None:
+    """analyse_chunk finds each paragraph's words once and hands them to the mention analysis,
+    the prefixes and the MinHash: the same as each finding them in its own text."""
+    from newsetl.enrich.batch import analyse_chunk
+    from newsetl.enrich.fold import numbers, prefixes
+
+    _, articles = load()
+    found = analyse_chunk(articles, 3)
+    for article, one in zip(articles, found, strict=True):
+        paragraphs = [article.title or "", *article.paragraphs]
+        text, body = "\n".join(paragraphs), "\n".join(article.paragraphs)
+        assert one.prefixes == prefixes(text)
+        assert one.numbers == numbers(text)
+        assert one.minhash == duplicates.minhash(body)
+        plain = analyse_one(paragraphs, article.language or "kk")
+        assert one.analysis == plain
+    assert sum(len(one.prefixes) for one in found) > 1000
