@@ -12,6 +12,8 @@ from datetime import date
 from functools import partial
 from typing import NamedTuple
 
+import polars as pl
+
 from newsetl.common.settings import Settings
 from newsetl.enrich import duplicates, mentions, ner, pool, stories
 from newsetl.enrich.fold import fold, name_key, numbers, prefixes
@@ -151,10 +153,12 @@ def enrich(
     options: Options | None = None,
     *,
     analysed: dict[str, Analysed] | None = None,
+    stored: pl.DataFrame | None = None,
 ) -> Result:
     """Mentions, signatures, near-duplicates and stories of a batch. `known_ids`: entity ids
     known before it (the lake's: all of them, or those `wanted_ids` names); `analysed`: the
-    batch's `analyse`, when the caller needed it first."""
+    batch's `analyse`, when the caller needed it first; `stored`: the items of the context's
+    signatures read from the lake (stories.Scorer)."""
     options = options or Options.of()
     result = Result()
     known = Known(known_ids)
@@ -192,6 +196,7 @@ def enrich(
         threshold=options.link_threshold,
         window_days=options.window_days,
         duplicates={key: original for key, original, _ in result.duplicates},
+        stored=stored,
     )
     return result
 

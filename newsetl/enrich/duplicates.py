@@ -7,6 +7,7 @@ greater key) is the duplicate of the earlier."""
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import rensa
 
 from newsetl.enrich.fold import WORD
@@ -23,6 +24,17 @@ def minhash(body: str, words: list[str] | None = None) -> list[int]:
     hasher = rensa.RMinHash(num_perm=NUM_PERM, seed=SEED)
     hasher.update(shingles)
     return [int(x) for x in hasher.digest()]
+
+
+def minhash_rows(column: pl.Series) -> list[np.ndarray | list[int]]:
+    """The lake's minhash lists as rows of one array, read without a Python int per hash
+    slot; a row without a full set of slots (an empty body) is an empty list."""
+    full = (column.list.len() == NUM_PERM).fill_null(False).to_numpy()
+    matrix = column.filter(full).cast(pl.Array(pl.UInt64, NUM_PERM)).to_numpy()
+    rows: list[np.ndarray | list[int]] = [[] for _ in range(len(column))]
+    for i, row in zip(np.flatnonzero(full), matrix, strict=True):
+        rows[i] = row
+    return rows
 
 
 def similarity(a: list[int], b: list[int]) -> float:

@@ -16,7 +16,8 @@ import polars as pl
 from newsetl.common import checkpoints, interrupt
 from newsetl.common.sqlfiles import sql_file
 from newsetl.enrich.batch import Article, Options, Result, analyse_later, enrich, wanted_ids
-from newsetl.enrich.stories import Days, Signature
+from newsetl.enrich.duplicates import minhash_rows
+from newsetl.enrich.stories import Days, Scorer, Signature
 from newsetl.lake.commit import (
     COMMIT_ATTEMPTS,
     bind,
@@ -109,12 +110,14 @@ def read_articles(con: duckdb.DuckDBPyConnection, keys: list[str]) -> list[Artic
 
 def read_context(
     con: duckdb.DuckDBPyConnection, articles: list[Article], exclude: set[str], window: int
-) -> list[Signature]:
+) -> tuple[list[Signature], pl.DataFrame | None]:
     """Signatures of already enriched articles dated within `window` days of the batch's
-    dates: a date-range read the lake prunes by its files' statistics, never every article."""
+    dates: a date-range read the lake prunes by its files' statistics, never every article.
+    Returns them with their items (key and the three lists) as one frame: the items stay
+    columnar (stories.Scorer codes them), never a Python set per signature."""
     days = sorted({a.published for a in articles if a.published})
     if not days:
-        return []
+        return [], None
     bind(
         con,
         {
@@ -126,21 +129,22 @@ def read_context(
             )
         },
     )
-    rows = con.execute(
+    frame = con.execute(
         "SELECT s.* FROM newsetl_internal.enrich_signatures AS s "
         "WHERE s.published_date BETWEEN ? AND ? "
         "AND EXISTS (SELECT 1 FROM batch_days AS b WHERE s.published_date BETWEEN b.lo AND b.hi)",
         [days[0] - timedelta(days=window), days[-1] + timedelta(days=window)],
-    ).fetchall()
-    out = []
-    for key, language, day, story_id, entities, numbers, prefixes, minhash in rows:
-        if key in exclude:
-            continue
-        out.append(
-            Signature(key, language or "", day, set(entities), set(numbers), set(prefixes),
-                      list(minhash), story_id)
-        )  # fmt: skip
-    return out
+    ).pl()
+    if exclude:
+        frame = frame.filter(~pl.col("key").is_in(sorted(exclude)))
+    hashes = minhash_rows(frame["minhash"])
+    signatures = [
+        Signature(key, language or "", day, None, None, None, hashes[i], story_id)
+        for i, (key, language, day, story_id) in enumerate(
+            frame.select("key", "language", "published_date", "story_id").iter_rows()
+        )
+    ]
+    return signatures, frame.select("key", *Scorer.ATTRS)
 
 
 def frames(result: Result) -> dict[str, pl.DataFrame]:
@@ -230,11 +234,11 @@ def enrich_lake(
         analysed = waiting()
         batch_keys = {a.key for a in articles}
         touched |= batch_keys
-        context = read_context(con, articles, touched, options.window_days)
+        context, stored = read_context(con, articles, touched, options.window_days)
         # This run's earlier batches, of the days around this one only.
         context += done.near_dates({a.published for a in articles}, batch_keys)
         known = found if everything else found | read_known(con, wanted_ids(analysed))
-        result = enrich(articles, context, known, options, analysed=analysed)
+        result = enrich(articles, context, known, options, analysed=analysed, stored=stored)
         found |= set(result.entities)
         merged.mentions += result.mentions
         merged.signatures += result.signatures

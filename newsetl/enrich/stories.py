@@ -11,12 +11,12 @@ compared (an entity every article names, like Kazakhstan, counts for little)."""
 from __future__ import annotations
 
 import heapq
-import math
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import chain
 
 import numpy as np
+import polars as pl
 
 W_ENTITIES, W_NUMBERS, W_PREFIXES = 0.45, 0.25, 0.30
 # Kinds weigh differently: a person or an organisation says more about which event it is.
@@ -28,10 +28,12 @@ class Signature:
     key: str
     language: str
     published: date | None
-    entities: set[str]
-    numbers: set[str]
-    prefixes: set[str]
-    minhash: list[int] = field(default_factory=list)
+    # None for a signature read back from the lake: its items stay in the frame read
+    # (Scorer's `stored`), never turned into Python sets.
+    entities: set[str] | None
+    numbers: set[str] | None
+    prefixes: set[str] | None
+    minhash: list[int] | np.ndarray = field(default_factory=list)  # an array when read back
     story_id: str | None = None
 
 
@@ -45,21 +47,6 @@ class Link:
     prefixes: float
 
 
-def _idf(pool: list[Signature], attr: str) -> dict[str, float]:
-    df = Counter(item for sig in pool for item in getattr(sig, attr))
-    n = len(pool) + 1
-    return {item: math.log(n / count) + 0.1 for item, count in df.items()}
-
-
-def _cosine(
-    a: set[str], b: set[str], weights: dict[str, float], norm_a: float, norm_b: float
-) -> float:
-    if not norm_a or not norm_b:
-        return 0.0
-    shared = sum(weights[x] for x in a & b)
-    return shared / math.sqrt(norm_a * norm_b) if shared else 0.0
-
-
 def _kind_weight(entity_id: str) -> float:
     kind = entity_id.split(":", 1)[0] if ":" in entity_id else "place"
     if entity_id.startswith("kz.") and not entity_id.endswith(("_region", "river")):
@@ -68,57 +55,99 @@ def _kind_weight(entity_id: str) -> float:
 
 
 class Scorer:
-    """Scores pairs of signatures; an item's squared weight and a signature's norm are worked
-    out once per item and per signature."""
+    """Scores pairs of signatures. Every item of the pool (the signatures compared) is coded
+    once as an integer in one columnar pass, the three kinds in consecutive ranges of codes:
+    an item's weight, each signature's norms and the items a signature holds are then arrays,
+    whether the signatures came as Python sets (a batch's own) or as the lake's lists
+    (`stored`: key and the three lists, one row per signature whose items are None)."""
 
     ATTRS = ("entities", "numbers", "prefixes")
 
-    def __init__(self, pool: list[Signature]) -> None:
-        self.weights: dict[str, dict[str, float]] = {}
+    def __init__(self, pool: list[Signature], stored: pl.DataFrame | None = None) -> None:
+        size = len(pool)
+        self.row = {sig.key: i for i, sig in enumerate(pool)}
+        live = [sig for sig in pool if sig.entities is not None]
+        rows = pl.DataFrame({"key": list(self.row), "row": list(self.row.values())},
+                            schema={"key": pl.String, "row": pl.Int64})  # fmt: skip
+        if stored is not None:
+            stored = stored.join(rows, on="key", how="inner")
+        self.vocab: dict[str, pl.Series] = {}
+        self.weights: dict[str, np.ndarray] = {}  # an item's squared weight, by its kind's code
+        self._bounds = [0]  # the codes of ATTRS[k] are bounds[k] .. bounds[k + 1] - 1
+        norms, all_owners, all_codes = [], [], []
         for attr in self.ATTRS:
-            idf = _idf(pool, attr)
-            kind = _kind_weight if attr == "entities" else (lambda _: 1.0)
-            self.weights[attr] = {item: (w * kind(item)) ** 2 for item, w in idf.items()}
-        self._norms: dict[tuple[str, str], float] = {}
-        # For scoring many pairs at once: every item a column, its weight's root per column.
-        self._columns = {
-            attr: {x: i for i, x in enumerate(self.weights[attr])} for attr in self.ATTRS
-        }
-        self._roots = {
-            attr: np.sqrt(np.fromiter(self.weights[attr].values(), float, len(self.weights[attr])))
-            for attr in self.ATTRS
-        }
-        self._ids: dict[tuple[str, str], np.ndarray] = {}
+            owners, items = self._flat(live, stored, attr)
+            codes = self._code(attr, items, size)
+            norms.append(np.bincount(owners, weights=self.weights[attr][codes], minlength=size))
+            all_owners.append(owners)
+            all_codes.append(codes + self._bounds[-1])
+            self._bounds.append(self._bounds[-1] + len(self.vocab[attr]))
+        self._norms = np.stack(norms)  # [kind, row]
+        self._roots = np.sqrt(np.concatenate([self.weights[attr] for attr in self.ATTRS]))
+        owners = np.concatenate(all_owners)
+        codes = np.concatenate(all_codes)[np.argsort(owners, kind="stable")]
+        ends = np.cumsum(np.bincount(owners, minlength=size))
+        self._items = np.split(codes, ends[:-1]) if size else []  # a row's codes, kinds in order
 
-    def _items(self, sig: Signature, attr: str) -> np.ndarray:
-        key = (sig.key, attr)
-        if key not in self._ids:
-            columns = self._columns[attr]
-            found = [columns[x] for x in getattr(sig, attr) if x in columns]
-            self._ids[key] = np.asarray(found, dtype=np.int64)
-        return self._ids[key]
+    def _flat(
+        self, live: list[Signature], stored: pl.DataFrame | None, attr: str
+    ) -> tuple[np.ndarray, pl.Series]:
+        """Every (row, item) of the pool: the sets' items, then the stored lists' exploded."""
+        sets = [getattr(sig, attr) for sig in live]
+        owners = [np.repeat(np.array([self.row[s.key] for s in live], dtype=np.int64),
+                            [len(x) for x in sets])]  # fmt: skip
+        items = [pl.Series(attr, list(chain.from_iterable(sets)), dtype=pl.String)]
+        if stored is not None and len(stored):
+            exploded = stored.select("row", attr).explode(attr).drop_nulls()
+            owners.append(exploded["row"].to_numpy().astype(np.int64))
+            items.append(exploded[attr])
+        return np.concatenate(owners), pl.concat(items)
 
-    def cosines(self, rows: list[Signature], cols: list[Signature], attr: str) -> np.ndarray:
-        """The weighted cosine of every (row, col) pair, as `_term` works it out, in one
-        matrix product over the items both sides hold."""
-        row_ids = [self._items(sig, attr) for sig in rows]
-        col_ids = [self._items(sig, attr) for sig in cols]
-        out = np.zeros((len(rows), len(cols)))
-        if not row_ids or not col_ids:
+    def _code(self, attr: str, items: pl.Series, size: int) -> np.ndarray:
+        """Each item's code among its kind's; sets the kind's vocabulary and weights: the
+        inverse document frequency among the pool (times the kind's weight for an entity),
+        squared."""
+        raw = items.cast(pl.Categorical(pl.Categories.random())).to_physical().to_numpy()
+        _, first, codes = np.unique(raw, return_index=True, return_inverse=True)
+        vocab = items.gather(first)
+        df = np.bincount(codes, minlength=len(vocab))  # a signature holds an item once
+        idf = np.log((size + 1) / np.maximum(df, 1)) + 0.1
+        if attr == "entities":
+            idf = idf * np.fromiter(map(_kind_weight, vocab), float, len(vocab))
+        self.vocab[attr] = vocab
+        self.weights[attr] = idf**2
+        return codes.reshape(-1)
+
+    def scores(self, rows: list[Signature], cols: list[Signature]) -> np.ndarray:
+        """The weighted cosine of every (row, col) pair for each kind of item ([kind, row,
+        col]): one matrix over the items both sides hold, a product per kind."""
+        at_rows = [self.row[sig.key] for sig in rows]
+        at_cols = [self.row[sig.key] for sig in cols]
+        out = np.zeros((len(self.ATTRS), len(rows), len(cols)))
+        if not rows or not cols:
             return out
+        row_ids = [self._items[r] for r in at_rows]
+        col_ids = [self._items[c] for c in at_cols]
         # Only the items both sides hold add to a product: the others' columns are left out.
         vocab = np.intersect1d(np.concatenate(row_ids), np.concatenate(col_ids))
         if not len(vocab):
             return out
-        roots = self._roots[attr]
-        a = self._matrix(row_ids, vocab, roots)
-        b = self._matrix(col_ids, vocab, roots)
-        shared = a @ b.T
-        norms_r = np.array([self._norm(sig, attr) for sig in rows])
-        norms_c = np.array([self._norm(sig, attr) for sig in cols])
-        denominator = np.sqrt(np.outer(norms_r, norms_c))
-        np.divide(shared, denominator, out=out, where=(denominator > 0) & (shared > 0))
+        a = self._matrix(row_ids, vocab, self._roots)
+        b = self._matrix(col_ids, vocab, self._roots)
+        cuts = np.searchsorted(vocab, self._bounds)
+        for k in range(len(self.ATTRS)):
+            lo, hi = cuts[k], cuts[k + 1]
+            if lo == hi:
+                continue
+            shared = a[:, lo:hi] @ b[:, lo:hi].T
+            norms = self._norms[k]
+            denominator = np.sqrt(np.outer(norms[at_rows], norms[at_cols]))
+            np.divide(shared, denominator, out=out[k], where=(denominator > 0) & (shared > 0))
         return out
+
+    def cosines(self, rows: list[Signature], cols: list[Signature], attr: str) -> np.ndarray:
+        """`scores` of one kind of item."""
+        return self.scores(rows, cols)[self.ATTRS.index(attr)]
 
     @staticmethod
     def _matrix(item_ids: list[np.ndarray], vocab: np.ndarray, roots: np.ndarray) -> np.ndarray:
@@ -132,21 +161,8 @@ class Scorer:
         out[which[hit], at[hit]] = roots[ids[hit]]
         return out
 
-    def _norm(self, sig: Signature, attr: str) -> float:
-        key = (sig.key, attr)
-        if key not in self._norms:
-            weights = self.weights[attr]
-            self._norms[key] = sum(weights.get(x, 1.0) for x in getattr(sig, attr))
-        return self._norms[key]
-
-    def _term(self, a: Signature, b: Signature, attr: str) -> float:
-        return _cosine(
-            getattr(a, attr), getattr(b, attr), self.weights[attr],
-            self._norm(a, attr), self._norm(b, attr),
-        )  # fmt: skip
-
     def link(self, a: Signature, b: Signature) -> Link:
-        e, n, p = (self._term(a, b, attr) for attr in self.ATTRS)
+        e, n, p = (float(x) for x in self.scores([a], [b])[:, 0, 0])
         gap = abs((a.published - b.published).days) if a.published and b.published else 3
         factor = max(0.0, 1.0 - 0.1 * gap)
         score = factor * (W_ENTITIES * e + W_NUMBERS * n + W_PREFIXES * p)
@@ -205,16 +221,18 @@ def assign(
     threshold: float,
     window_days: int,
     duplicates: dict[str, str] | None = None,
+    stored: pl.DataFrame | None = None,
 ) -> list[Link]:
     """Give every new signature a story_id (in place): the story of its best-scoring neighbour
     within `window_days` when the score reaches `threshold` (a reprint always joins its
     original's), else a story of its own named after it. `context` are signatures already in
-    stories. An article without a date has no days around it: it joins a story only as a
-    reprint. Returns the link each joining article was joined by."""
+    stories; `stored` the items of those read from the lake (see Scorer). An article without a
+    date has no days around it: it joins a story only as a reprint. Returns the link each
+    joining article was joined by."""
     duplicates = duplicates or {}
     placed = {sig.key: sig for sig in context}
     order = sorted(new, key=lambda s: (s.published or date.max, s.key))
-    scorer = Scorer(context + new)
+    scorer = Scorer(context + new, stored)
     best = _best_neighbours(scorer, list(placed.values()), order, window_days)
     links: list[Link] = []
     for sig in order:
@@ -250,7 +268,7 @@ def _best_neighbours(
     out: dict[str, Link] = {}
     for day, rows in by_day.items():
         cols = days.around(rows[0])
-        e, n, p = (scorer.cosines(rows, cols, attr) for attr in Scorer.ATTRS)
+        e, n, p = scorer.scores(rows, cols)
         gaps = np.array([abs((sig.published - day).days) for sig in cols])
         factor = np.maximum(0.0, 1.0 - 0.1 * gaps)
         score = factor * (W_ENTITIES * e + W_NUMBERS * n + W_PREFIXES * p)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from bench.eval_enrich import load
@@ -123,10 +124,19 @@ def test_linking_reads_only_the_days_around_new_articles(lake) -> None:
     enrich_lake(lake)
     near = replace(by_key["007"], published=date(2019, 9, 4))
     far = replace(by_key["007"], published=date(2019, 9, 10))
-    assert {s.key for s in read_context(lake, [near], set(), 2)} == {"052", "085", "064"}
-    assert {s.key for s in read_context(lake, [near], set(), 1)} == {"064"}
-    assert read_context(lake, [near], set(), 0) == []
-    assert read_context(lake, [far], set(), 2) == []
+    signatures, stored = read_context(lake, [near], set(), 2)
+    assert {s.key for s in signatures} == {"052", "085", "064"}
+    # The items stay in the frame, one row per signature, as the enrichment wrote them.
+    assert sorted(stored["key"]) == sorted(s.key for s in signatures)
+    assert all(s.entities is None and len(s.minhash) == 64 for s in signatures)
+    written = lake.execute(
+        "SELECT key, prefixes FROM newsetl_internal.enrich_signatures WHERE key = '052'"
+    ).fetchone()
+    assert stored.filter(pl.col("key") == "052")["prefixes"].to_list() == [written[1]]
+    assert {s.key for s in read_context(lake, [near], set(), 1)[0]} == {"064"}
+    assert {s.key for s in read_context(lake, [near], {"064"}, 1)[0]} == set()
+    assert read_context(lake, [near], set(), 0)[0] == []
+    assert read_context(lake, [far], set(), 2)[0] == []
 
 
 def test_changes_are_found_after_maintenance_expired_the_snapshots(lake) -> None:

@@ -5,8 +5,13 @@ business (bench/enrich_speed.py), never a test's."""
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import replace
 from datetime import date
+
+import numpy as np
+import polars as pl
 
 from bench.eval_enrich import load
 from newsetl.enrich import duplicates, stories
@@ -63,6 +68,18 @@ def test_undated_article_joins_a_story_only_as_a_reprint() -> None:
     assert {s.key: s.story_id for s in alone.signatures} == {"u0": "u0", "v": "v"}
 
 
+def _pairwise(pool: list[Signature], a: Signature, b: Signature, attr: str) -> float:
+    """The weighted cosine as the module's docstring defines it, one pair at a time: an
+    item's weight is its idf among the pool (times its kind's weight for an entity)."""
+    df = Counter(item for sig in pool for item in getattr(sig, attr))
+    kind = stories._kind_weight if attr == "entities" else (lambda _: 1.0)
+    w2 = {x: ((math.log((len(pool) + 1) / n) + 0.1) * kind(x)) ** 2 for x, n in df.items()}
+    left, right = getattr(a, attr), getattr(b, attr)
+    norm_a, norm_b = sum(w2[x] for x in left), sum(w2[x] for x in right)
+    shared = sum(w2[x] for x in left & right)
+    return shared / math.sqrt(norm_a * norm_b) if shared else 0.0
+
+
 def test_scores_of_a_day_match_the_pairwise_scorer() -> None:
     _, articles = load()
     result = enrich(articles, [], set(), _options())
@@ -70,9 +87,38 @@ def test_scores_of_a_day_match_the_pairwise_scorer() -> None:
     scorer = stories.Scorer(sigs)
     for attr in stories.Scorer.ATTRS:
         matrix = scorer.cosines(sigs[:20], sigs, attr)
+        assert (matrix > 0.05).sum() > 20  # pairs that share items are among them
         for r, a in enumerate(sigs[:20]):
             for c, b in enumerate(sigs):
-                assert abs(matrix[r, c] - scorer._term(a, b, attr)) < 1e-9
+                assert abs(matrix[r, c] - _pairwise(sigs, a, b, attr)) < 1e-9
+
+
+def test_signatures_read_back_from_the_lake_score_as_their_sets_do() -> None:
+    """Context read from the lake keeps its items as the lake's lists (`stored`): the scores
+    and the stories are those of the same signatures held as Python sets."""
+    _, articles = load()
+    sigs = enrich(articles, [], set(), _options()).signatures
+    stored = pl.DataFrame(
+        [(s.key, sorted(s.entities), sorted(s.numbers), sorted(s.prefixes)) for s in sigs],
+        schema={"key": pl.String, "entities": pl.List(pl.String),
+                "numbers": pl.List(pl.String), "prefixes": pl.List(pl.String)},
+        orient="row",
+    )  # fmt: skip
+    bare = [replace(s, entities=None, numbers=None, prefixes=None) for s in sigs]
+    half = len(sigs) // 2
+    mixed = [*bare[:half], *sigs[half:]]  # read back, and a batch's own
+    as_sets, as_read = stories.Scorer(sigs), stories.Scorer(mixed, stored[:half])
+    for attr in stories.Scorer.ATTRS:
+        expected = as_sets.cosines(sigs, sigs, attr)
+        assert expected.any()
+        assert np.allclose(as_read.cosines(mixed, mixed, attr), expected, rtol=0, atol=1e-12)
+    links = {}
+    for context, items in ((sigs[:half], None), (bare[:half], stored[:half])):
+        new = [replace(s, story_id=None) for s in sigs[half:]]
+        found = stories.assign(new, context, threshold=0.3, window_days=2, stored=items)
+        links[items is None] = ({s.key: s.story_id for s in new}, found)
+    assert links[True] == links[False]
+    assert any(link.other in {s.key for s in sigs[:half]} for link in links[True][1])
 
 
 def test_reprints_found_by_arrays_match_pairwise_similarity() -> None:
