@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import tempfile
 import time
 from dataclasses import replace
@@ -180,6 +181,7 @@ def main() -> None:
         type=int,
         help="with --hourly: archives of D articles a day up to yesterday, the 200 new dated today",
     )
+    parser.add_argument("--json", type=Path, help="with --hourly: the figures as JSON here too")
     args = parser.parse_args()
     options = Options.of()
     if args.processes:
@@ -198,6 +200,15 @@ def main() -> None:
             )
         ratio = large["hourly"].wall / small["hourly"].wall
         print(f"hourly {large['size']} / {small['size']}: {ratio:.2f} (target ≤ 1.15), {workers}")
+        if args.json:
+            pair = (small, large)
+            args.json.write_text(json.dumps({
+                "sizes": [one["size"] for one in pair],
+                "whole_articles_per_s": [one["articles"] / one["whole"].wall for one in pair],
+                "hourly_seconds": [one["hourly"].wall for one in pair],
+                "hourly_cpu_seconds": [one["hourly"].cpu for one in pair],
+                "ratio": ratio,
+            }))  # fmt: skip
         return
     batch = articles(args.n)
     clock, mentions = in_memory(batch, options)

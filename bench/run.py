@@ -17,6 +17,9 @@ What is measured and how (details in bench/measure.py):
 - Hourly: an archive of A articles is loaded (a full run, shown too), then A + 200 files of the
   same corpus are in the directory and a second run loads the 200 new ones into the same lake;
   A is N/10 and 4N/10, at least 1,000 and 4,000, at most 10,000 and 40,000.
+- Enrichment: `newsetl enrich` of the full run's lake (articles/s over its own time from
+  `enrich_runs`), and bench/enrich_speed.py --hourly at the hourly pair's sizes (200 new
+  articles enriched on each archive); `--only enrich` runs these with the full run alone.
 - Search and lake size are read from the full run's lake, each in its own process too. The first
   page of search (`search_articles(q, k := 20)`) is timed there and on a lake of 4N search
   documents built cheaply by bench/search_lake.py (the first min(N, 10,000) corpus articles
@@ -90,6 +93,8 @@ SEARCH_MAX = 0.2  # seconds, the slowest query's warm median
 SEARCH_PAGE_MAX = 0.1  # seconds, the slowest query's first page (20 rows), warm median
 SEARCH_PAGE_SCALE_MAX = 1.2  # the first page at 4N / at N
 SEARCH_LAKE_DISTINCT = 10_000  # articles parsed for the 4N search lake, loaded over and over
+ENRICH_MIN = 150.0  # articles/s, `newsetl enrich` of the full run's lake, its own time
+ENRICH_HOURLY_MAX = 1.15  # 200 new enriched on the large archive / on the small one
 STORAGE_MAX = 2.0  # the lake on disk / the corpus's raw bytes
 
 HOURLY_NEW = 200  # articles an hourly run brings
@@ -166,6 +171,42 @@ def run_baseline(plan: Plan, name: str, *args: str) -> Measurement:
     cwd = step_dir(plan, name)
     command = [sys.executable, "-m", "bench.measure", *args]
     return measure(name, command, env=base_env(plan.work), cwd=cwd)
+
+
+def run_enrich(plan: Plan, name: str, db: Path) -> Measurement:
+    """`newsetl enrich` of a loaded lake as a user types it, then its own record from
+    `enrich_runs` (articles, and its own seconds as "flow")."""
+    command = [str(BIN / "newsetl"), "enrich", "--db", str(db)]
+    started = datetime.now(UTC)
+    result = measure(name, command, env=base_env(plan.work), cwd=step_dir(plan, name))
+    result.result = last_enrichment(db, since=started)
+    return result
+
+
+def last_enrichment(db: Path, since: datetime) -> dict | None:
+    import newsetl
+
+    query = "SELECT articles, started_at, finished_at FROM enrich_runs ORDER BY started_at DESC"
+    with newsetl.connect(str(db)) as con:
+        row = con.execute(query).fetchone()
+    if row is None or row[1] < since:
+        return None
+    seconds = (row[2] - row[1]).total_seconds()
+    rate = row[0] / seconds if seconds > 0 else None
+    return {"articles": row[0], "flow_seconds": round(seconds, 3), "articles_per_s": rate}
+
+
+def run_enrich_hourly(plan: Plan) -> Measurement:
+    """bench/enrich_speed.py --hourly at the hourly pair's archive sizes: each archive written
+    and enriched whole, then 200 new articles enriched as the hourly run does."""
+    name = "enrich hourly"
+    out = step_dir(plan, name) / "hourly.json"
+    small, large = plan.archives.values()
+    command = [sys.executable, "-m", "bench.enrich_speed", "--hourly", str(small), str(large)]
+    command += ["--json", str(out)]
+    result = measure(name, command, env=base_env(plan.work), cwd=step_dir(plan, name))
+    result.result = json.loads(out.read_text()) if out.is_file() else None
+    return result
 
 
 def run_newsetl(
@@ -278,18 +319,18 @@ def stop_group(process: subprocess.Popen) -> None:
 # --- the bench ------------------------------------------------------------------------------
 
 
-def prepare(plan: Plan, startup_only: bool = False) -> dict[str, CorpusStats]:
+def prepare(plan: Plan, only: str | None = None) -> dict[str, CorpusStats]:
     """The corpus at N, its first bucket-n files (the same articles), the scale size, and the
     two archives of the hourly pair (the 200 new files come just before their run); with
-    `startup_only`, the two archives alone."""
+    `only` startup, the two archives alone; with `only` enrich, the corpus at N alone."""
     corpora = {}
-    sizes = [] if startup_only else [("dir", plan.n), ("bucket", plan.bucket_n)]
-    sizes += [] if startup_only else [("scale", plan.scale_n)]
-    sizes += [(f"archive-{which}", size) for which, size in plan.archives.items()]
+    sizes = [] if only == "startup" else [("dir", plan.n)]
+    sizes += [] if only else [("bucket", plan.bucket_n), ("scale", plan.scale_n)]
+    sizes += [] if only == "enrich" else [(f"archive-{w}", n) for w, n in plan.archives.items()]
     for name, size in sizes:
         say(f"writing corpus {name}: {size:,} files")
         corpora[name] = generate(plan.work / f"corpus-{name}", size, plan.seed)
-    if not startup_only:
+    if "dir" in corpora:
         exclude = plan.work / "non-utf8.json"
         exclude.write_text(json.dumps(sorted(corpora["dir"].non_utf8)))
     return corpora
@@ -309,6 +350,19 @@ def run_startup(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt
     with moto_server() as moto:
         upload(SAMPLE, moto_client(moto), BUCKET, "sample/")
         record(run_newsetl(plan, "newsetl sample", f"s3://{BUCKET}/sample/", endpoint=moto.url))
+
+
+def run_enrichment(plan: Plan, record: Callable[[Measurement], None], lake: Path) -> None:
+    """The enrichment of the full run's lake, then the hourly enrichment pair."""
+    record(run_enrich(plan, "newsetl enrich", lake))
+    record(run_enrich_hourly(plan))
+
+
+def run_enrich_only(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bool) -> None:
+    """`--only enrich`: the full run at N, its enrichment, and the hourly enrichment pair."""
+    record = recorder(steps)
+    record(run_newsetl(plan, "newsetl dir", str(plan.work / "corpus-dir")))
+    run_enrichment(plan, record, step_dir(plan, "newsetl dir") / DB_NAME)
 
 
 def recorder(steps: dict[str, Measurement]) -> Callable[[Measurement], None]:
@@ -340,6 +394,7 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
     large = str(step_dir(plan, "search lake 4n") / DB_NAME)
     record(run_baseline(plan, "search page 4n", "search-page", large, *SEARCH_QUERIES))
     record(run_baseline(plan, "lake size", "lake-size", lake, corpus_dir))
+    run_enrichment(plan, record, Path(lake))
     record(run_newsetl(plan, "newsetl dir scale", str(plan.work / "corpus-scale")))
     with prefect_server(plan) as api_url:
         for which in plan.archives:
@@ -573,13 +628,27 @@ def targets(plan: Plan, steps: dict[str, Measurement]) -> list[Target]:
             SEARCH_PAGE_SCALE_MAX,
         ),
         Target("lake size", "lake / raw text", result_of(steps, "lake size", "ratio"), STORAGE_MAX),
+        Target(
+            "newsetl enrich",
+            "articles/s, its own time",
+            result_of(steps, "newsetl enrich", "articles_per_s"),
+            ENRICH_MIN,
+            higher_is_better=True,
+            digits=1,
+        ),
+        Target(
+            "enrich hourly",
+            "large archive / small",
+            result_of(steps, "enrich hourly", "ratio"),
+            ENRICH_HOURLY_MAX,
+        ),
     ]
 
 
 def step_size(plan: Plan, name: str) -> int:
     if name.startswith("newsetl archive "):
         return plan.archives[name.rsplit(" ", 1)[1]]
-    if name.startswith(("newsetl hourly ", "dlt hourly ")):
+    if name.startswith(("newsetl hourly ", "dlt hourly ")) or name == "enrich hourly":
         return HOURLY_NEW
     if name == "newsetl sample":
         return len(list(SAMPLE.glob("*.txt")))
@@ -607,6 +676,8 @@ STEP_ORDER = (
     "search page",
     "search page 4n",
     "lake size",
+    "newsetl enrich",
+    "enrich hourly",
     "newsetl dir scale",
     "newsetl archive small",
     "newsetl hourly small",
@@ -635,6 +706,7 @@ LABELS = {
     "search page": "search_articles(q, k := 20): the first page, warm, 3 queries",
     "search page 4n": "the first page on a 4N search lake (bench/search_lake.py)",
     "lake size": "lake on disk after the full run (catalog + data files)",
+    "newsetl enrich": "newsetl enrich of the full run's lake (entities, stories, reprints)",
     "newsetl bucket": "newsetl full, bucket",
     "newsetl incremental": "newsetl incremental, bucket, nothing changed",
     "newsetl sample": "newsetl, the five samples from the bucket, new lake (make demo's run)",
@@ -642,7 +714,7 @@ LABELS = {
     "dlt bucket": "dlt filesystem → duckdb, bucket",
 }
 # Not a pass over the articles: no articles/s.
-NO_RATE = ("search", "search page", "search page 4n", "lake size")
+NO_RATE = ("search", "search page", "search page 4n", "lake size", "enrich hourly")
 
 
 def label(plan: Plan, name: str, step: Measurement) -> str:
@@ -661,6 +733,14 @@ def label(plan: Plan, name: str, step: Measurement) -> str:
         return f"newsetl hourly, {HOURLY_NEW} new on the {plan.archives[which]:,} archive{server}"
     if name.startswith("dlt hourly "):
         return f"dlt filesystem → duckdb, the same {HOURLY_NEW} new appended (hourly peer)"
+    if name == "enrich hourly":
+        small, large = plan.archives.values()
+        found = step.result or {}
+        times = " and ".join(f"{t:.2f} s" for t in found.get("hourly_seconds", []))
+        return (
+            f"enrichment of {HOURLY_NEW} new on lakes of {small:,} and {large:,} "
+            f"(bench/enrich_speed.py --hourly){': ' + times if times else ''}"
+        )
     result = step.result or {}
     if name.startswith("search") and "slowest" in result:
         slowest = result["slowest"]
@@ -716,7 +796,11 @@ RSS_NOTE = (
     "corpus added loads them into the same lake; the ratio compares the two hourly runs. Search: "
     f"each query once untimed, then {SEARCH_TIMED} times each, all rows fetched; the wall is the "
     "whole process. Lake size: the SQLite catalog plus the data folder beside it, file sizes "
-    "summed, against the corpus's bytes."
+    "summed, against the corpus's bytes. Enrich: `newsetl enrich` of the full run's lake; its "
+    "flow is `finished_at - started_at` from `enrich_runs` (models loaded, read, linked, "
+    "committed), and the target's articles/s is taken over it. Enrichment hourly: "
+    "bench/enrich_speed.py writes lakes of the hourly pair's sizes, enriches each whole, then "
+    f"enriches {HOURLY_NEW} new articles on each (the faster of two); the ratio compares those."
 )
 HEADERS = [
     "step",
@@ -838,12 +922,13 @@ def main() -> None:
     parser.add_argument("--no-dlt", action="store_true", help="skip the dlt peer steps")
     parser.add_argument(
         "--only",
-        choices=("startup",),
-        help="startup: the hourly pair and the sample run alone (a few minutes)",
+        choices=("startup", "enrich"),
+        help="startup: the hourly pair and the sample run alone (a few minutes); enrich: the "
+        "full run at N, its enrichment and the hourly enrichment pair",
     )
     args = parser.parse_args()
     if args.out is None:
-        name = "startup.json" if args.only == "startup" else "latest.json"
+        name = f"{args.only}.json" if args.only else "latest.json"
         args.out = ROOT / "bench" / "results" / name
     check_bench_group(with_dlt=not args.no_dlt)
     bucket_n = min(args.bucket_n, args.n)  # the bucket holds a prefix of the same corpus
@@ -857,8 +942,8 @@ def main() -> None:
     extra: dict = {}
     corpora: dict[str, CorpusStats] = {}
     try:
-        corpora.update(prepare(plan, startup_only=args.only == "startup"))
-        run = run_startup if args.only == "startup" else run_all
+        corpora.update(prepare(plan, only=args.only))
+        run = {"startup": run_startup, "enrich": run_enrich_only}.get(args.only, run_all)
         run(plan, steps, extra, with_dlt=not args.no_dlt)
     except Exception as exc:  # report what was measured, and why the rest is missing
         extra["error"] = f"{type(exc).__name__}: {exc}"
