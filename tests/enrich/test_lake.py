@@ -155,3 +155,38 @@ def test_changes_are_found_after_maintenance_expired_the_snapshots(lake) -> None
     assert (summary.articles, summary.forgotten) == (1, 1)
     invariants(lake)
     assert enrich_lake(lake).snapshot_id is None
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(lake, monkeypatch) -> None:
+    """The run moves what it keeps out of the collector's reach and collects less often while it
+    runs (newsetl.enrich.run.out_of_gc_reach); afterwards, and after a failed run, the process's
+    collector is as before."""
+    import gc
+
+    import newsetl.enrich.run as run
+
+    _, articles = load()
+    for article in articles[:3]:
+        put(lake, article)
+    before = gc.get_threshold()
+    seen: list[tuple[int, int]] = []
+    enrich = run.enrich
+
+    def watched(*args, **kwargs):
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+        return enrich(*args, **kwargs)
+
+    monkeypatch.setattr(run, "enrich", watched)
+    assert enrich_lake(lake).articles == 3
+    assert seen and seen[0][0] > before[0]  # collected less often during the run
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+    def failing(*args, **kwargs):
+        gc.freeze()
+        raise RuntimeError("enrichment failed")
+
+    put(lake, articles[3])
+    monkeypatch.setattr(run, "enrich", failing)
+    with pytest.raises(RuntimeError):
+        enrich_lake(lake)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
