@@ -65,10 +65,8 @@ def load_run(
         {"run_id": [summary.run_id], "source": [owner], "now": [summary.finished_at]},
         schema={"run_id": pl.String, "source": pl.String, "now": pl.Datetime("us", "UTC")},
     )
-    staged_files = {
-        name: [o.files[name] for o in sorted(outcomes, key=lambda o: o.index)]
-        for name in STAGED_TABLES
-    }
+    in_order = sorted(outcomes, key=lambda o: o.index)
+    staged_files = {name: [o.files[name] for o in in_order] for name in STAGED_TABLES}
     started = time.perf_counter()
     con = open_writer(settings)
     try:
@@ -79,6 +77,9 @@ def load_run(
             decisions=decisions,
             staged_files=staged_files,
             staged_schemas=STAGED_TABLES,
+            postings_batches=commit.batches_of_rows(
+                [(o.files["postings"], o.rows.get("postings", 0)) for o in in_order]
+            ),
             run_row=summary.run_row(),
             dq_rows=dq_frame(summary.run_id, reports),
             loaded=loaded,

@@ -119,6 +119,27 @@ def staged(files: list[Path], schema: Mapping) -> list[Path] | pl.DataFrame:
     return list(files) if files else pl.DataFrame(schema=dict(schema))
 
 
+# Postings rows one insert sorts: a few chunks' worth. Each insert is sorted by term and written
+# as files of its own; one per chunk cost 2.3 x more than one per 5,000 articles (measured on the
+# bench corpus, 20,000 articles, 3.7 million postings: 2.58 s against 1.10 s), and a bound keeps
+# the sort's memory the same whatever the size of the run.
+POSTINGS_ROWS_PER_INSERT = 1_000_000
+
+
+def batches_of_rows(files: list[tuple[Path, int]], limit: int = POSTINGS_ROWS_PER_INSERT):
+    """Staged files in order, grouped into consecutive batches of at most `limit` rows (a file
+    over the limit alone)."""
+    batches: list[list[Path]] = []
+    held = 0
+    for path, rows in files:
+        if not batches or held + rows > limit:
+            batches.append([])
+            held = 0
+        batches[-1].append(path)
+        held += rows
+    return batches
+
+
 def commit_message(con: duckdb.DuckDBPyConnection, run_id: str, kind: str) -> None:
     """The snapshot says what made it: `ducklake_snapshots()` shows it to analysts."""
     import json
@@ -141,9 +162,13 @@ def apply_run(
     dq_rows: pl.DataFrame,
     loaded: bool,
     unread_rows: pl.DataFrame | None = None,
+    postings_batches: list[list[Path]] | None = None,
 ) -> int:
     """Write one run as one DuckLake snapshot: its rows and their search postings when `loaded`,
     its record always. Returns the snapshot id.
+
+    `postings_batches` groups the staged postings files into inserts (`batches_of_rows`); by
+    default each file is one.
 
     Rows of keys seen before are deleted and inserted again; a run that brings only new keys
     inserts and never deletes, so such runs from different machines never conflict. A commit
@@ -162,7 +187,9 @@ def apply_run(
         relations[f"staged_{name}"] = staged(files, staged_schemas[name])
     bind(con, relations)
     run_id = run_ctx["run_id"][0]
-    postings = list(staged_files.get("postings", []))
+    postings = postings_batches
+    if postings is None:
+        postings = [[path] for path in staged_files.get("postings", [])]
     for attempt in range(COMMIT_ATTEMPTS):
         try:
             expected = _apply_once(con, run_row, loaded, run_id, postings)
@@ -192,7 +219,7 @@ def _apply_once(
     run_row: pl.DataFrame,
     loaded: bool,
     run_id: str,
-    postings: list[Path],
+    postings: list[list[Path]],
 ) -> int:
     with transaction(con, on_commit=lambda: interrupt.note_committed(run_id)):
         expected = current_snapshot(con) + 1
@@ -205,8 +232,8 @@ def _apply_once(
                 run_script(con, "load/mark_deleted.sql")
             run_script(con, "load/insert.sql")
             run_script(con, "load/insert_search.sql")
-            for chunk in postings:
-                bind(con, {"chunk_postings": [chunk]})
+            for batch in postings:
+                bind(con, {"chunk_postings": batch})
                 run_script(con, "load/insert_postings.sql")
         run_script(con, "load/record_run.sql")
         commit_message(con, run_id, "ingest run")

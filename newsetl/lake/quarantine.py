@@ -19,6 +19,7 @@ class QuarantineSource:
     bytes, so a retry after a parser or suite change needs no bucket."""
 
     SCHEME = "quarantine://"
+    reads_in_parallel = False  # one connection, taken in turn
 
     def __init__(self, url: str):
         self.catalog = Catalog.parse(url.removeprefix(self.SCHEME))

@@ -5,6 +5,7 @@ Both sources list `ObjectRef`s and fetch bytes by key, so everything downstream 
 from __future__ import annotations
 
 import os
+import stat as stat_module
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -102,6 +103,9 @@ def _refs(page: dict) -> list[ObjectRef]:
 class S3Source:
     """One bucket prefix. The boto3 client is shared by threads (it is thread-safe) and retries
     adaptively, so throttling and dropped connections are absorbed below our code."""
+
+    # GETs wait on the network: a chunk's objects are fetched by a pool of threads.
+    reads_in_parallel = True
 
     def __init__(self, url: str, endpoint_url: str | None = None, max_connections: int = 32):
         parsed = urlparse(url)
@@ -225,6 +229,11 @@ class LocalSource:
     to folders are not followed. A folder that cannot be listed is remembered in `unlisted`, so
     that its objects are reported, never taken for deleted."""
 
+    # A file in the page cache reads in microseconds, less than handing it to a thread costs
+    # (measured: 20,000 files in 0.75 s from one thread, 4.1 s and 5.8 s of CPU from 16); the
+    # chunks a run has in flight already read side by side.
+    reads_in_parallel = False
+
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.unlisted: list[tuple[str, str]] = []  # (folder key, reason)
@@ -235,7 +244,7 @@ class LocalSource:
 
     def _inside(self, path: Path) -> bool:
         """Whether `path`, links followed, stays under the root."""
-        root = os.path.realpath(self.root)
+        root = self._real_root
         return os.path.commonpath([root, os.path.realpath(path)]) == root
 
     def list(self) -> Iterator[ObjectRef]:
@@ -272,23 +281,52 @@ class LocalSource:
         yield from sorted(refs, key=lambda ref: ref.key)
 
     def fetch(self, key: str, etag: str | None = None) -> bytes:
-        """Read one file, from the same open file whose state is compared with the listing."""
-        path = self.root / key
-        if not self._inside(path):
-            raise ObjectUnreadable(key, "outside the source folder")
+        """Read one file, from the same open file whose state is compared with the listing.
+
+        Only a regular file is opened (a FIFO or a device could block or act on being opened),
+        and where the kernel says which file a descriptor holds (`/proc/self/fd`), that answer
+        decides whether it is inside the root, after the open and before any read, so that a
+        link swapped in between cannot lead out. That is one system call where resolving every
+        component of the path beforehand (`os.path.realpath`, pure Python) cost 0.2 ms a file
+        and was most of a directory run's fetching."""
+        path = os.path.join(self.root, key)
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-                now = _file_etag(os.fstat(handle.fileno()))
+            if not stat_module.S_ISREG(os.stat(path).st_mode):
+                raise ObjectUnreadable(key, "not a regular file")
+            if not _FD_PATHS and not self._inside(Path(path)):
+                raise ObjectUnreadable(key, "outside the source folder")
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
         except FileNotFoundError:
             raise ObjectUnreadable(key, "deleted since it was listed") from None
         except PermissionError:
             raise ObjectUnreadable(key, "permission denied") from None
         except OSError as exc:
             raise ObjectUnreadable(key, exc.strerror or type(exc).__name__) from None
+        try:
+            if _FD_PATHS and not self._holds_inside(fd):
+                raise ObjectUnreadable(key, "outside the source folder")
+            state = os.fstat(fd)
+            if not stat_module.S_ISREG(state.st_mode):
+                raise ObjectUnreadable(key, "not a regular file")
+            with open(fd, "rb", closefd=False) as handle:
+                data = handle.read()
+            now = _file_etag(os.fstat(fd))
+        except OSError as exc:
+            raise ObjectUnreadable(key, exc.strerror or type(exc).__name__) from None
+        finally:
+            os.close(fd)
         if etag and now != etag:
             raise ObjectUnreadable(key, "changed since it was listed")
         return data
+
+    @cached_property
+    def _real_root(self) -> str:
+        return os.path.realpath(self.root)
+
+    def _holds_inside(self, fd: int) -> bool:
+        """Whether the open file `fd` lies under the root, as the kernel resolved it."""
+        held = os.readlink(f"/proc/self/fd/{fd}")
+        return held.startswith(self._real_root.rstrip("/") + "/")
 
     def check(self) -> None:
         if not self.root.is_dir():
@@ -297,12 +335,16 @@ class LocalSource:
             raise SourceError(f"source directory not readable: {self.root}")
 
 
+# Linux names the file an open descriptor holds under /proc/self/fd.
+_FD_PATHS = os.path.isdir("/proc/self/fd")
+
+
 def _file_etag(stat: os.stat_result) -> str:
     return f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
 
 
-# A source is anything with list(), fetch(key, etag) and check(): these two, or the lake's own
-# quarantine (newsetl.lake.quarantine).
+# A source is anything with list(), fetch(key, etag), check() and `reads_in_parallel`: these two,
+# or the lake's own quarantine (newsetl.lake.quarantine).
 Source = S3Source | LocalSource
 
 

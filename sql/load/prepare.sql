@@ -1,7 +1,7 @@
 -- One run's changes are applied inside a single transaction by newsetl.warehouse, as one
 -- DuckLake snapshot: prepare.sql, then replace.sql and mark_deleted.sql when they have work
 -- (a run that only brings new keys never deletes, so it cannot conflict with another writer),
--- then insert.sql, insert_search.sql, insert_postings.sql once per staged chunk, and
+-- then insert.sql, insert_search.sql, insert_postings.sql once per batch of staged chunks, and
 -- record_run.sql.
 -- Bound relations: run_ctx(run_id, source (NULL for a quarantine retry: keys keep theirs), now),
 -- plan(key, etag, size, last_modified, change, process), decisions(key, destination, reasons, warnings, content_sha256, source_encoding),

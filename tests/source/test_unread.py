@@ -131,6 +131,34 @@ def test_directory_source_never_reads_outside_its_root(tmp_path: Path) -> None:
     assert split_listing(source.list(), "*.txt", [], source.outside).ignored == ["in/link.txt"]
 
 
+def test_a_folder_swapped_for_a_link_out_after_the_listing_is_not_read(tmp_path: Path) -> None:
+    root, elsewhere = tmp_path / "src", tmp_path / "elsewhere"
+    (root / "in").mkdir(parents=True)
+    elsewhere.mkdir()
+    (root / "in" / "a.txt").write_bytes(KAZ)
+    (elsewhere / "a.txt").write_text("секрет", encoding="utf-8")
+    source = LocalSource(root)
+    assert [ref.key for ref in source.list()] == ["in/a.txt"]
+    assert source.fetch("in/a.txt") == KAZ
+    (root / "in" / "a.txt").unlink()
+    (root / "in").rmdir()
+    (root / "in").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(ObjectUnreadable, match="outside the source folder"):
+        source.fetch("in/a.txt")
+
+
+def test_only_regular_files_are_opened(tmp_path: Path) -> None:
+    """A FIFO (or a device) put under a listed key would block a plain open, or act on it."""
+    (tmp_path / "a.txt").write_bytes(KAZ)
+    source = LocalSource(tmp_path)
+    (ref,) = list(source.list())
+    (tmp_path / "a.txt").unlink()
+    os.mkfifo(tmp_path / "a.txt")
+    with pytest.raises(ObjectUnreadable, match="not a regular file"):
+        source.fetch("a.txt", ref.etag)
+    assert [ref.key for ref in source.list()] == []
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_unreadable_files_and_folders_are_reported_not_dropped(tmp_path: Path) -> None:
     (tmp_path / "locked").mkdir()
