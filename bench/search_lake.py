@@ -5,9 +5,9 @@ For the search rows of the bench at sizes a full `newsetl run` would take too lo
 files `make bench` writes) are parsed and indexed in memory exactly as the parse workers do
 (`parse_article`, `index_frames`), then loaded N / M times over under new keys (`<key>#<copy>`)
 through the same load scripts a run uses for search (sql/load/insert_search.sql,
-insert_postings.sql per chunk), one snapshot per copy. Only the search tables are
-filled: articles, paragraphs and the run history stay empty, and `search_articles` reads nothing
-else.
+insert_postings.sql in the load's batches of rows), one snapshot per copy. Only the search
+tables are filled: articles, paragraphs and the run history stay empty, and `search_articles`
+reads nothing else.
 
 Copies repeat each article's terms and lengths, so document frequencies grow with N as in a real
 archive while the vocabulary stays that of M articles (a real archive's grows more slowly than
@@ -111,8 +111,10 @@ def load(db: Path, chunks: list[tuple[pl.DataFrame, ...]], copies: int) -> None:
                     },
                 )
                 run_script(con, "load/insert_search.sql")
-                for _, _, postings in chunks:
-                    commit.bind(con, {"chunk_postings": _renamed(postings, copy)})
+                batches = commit.batches_of_rows([(p, p.height) for _, _, p in chunks])
+                for batch in batches:
+                    postings = pl.concat([_renamed(frame, copy) for frame in batch])
+                    commit.bind(con, {"chunk_postings": postings})
                     run_script(con, "load/insert_postings.sql")
             print(f"copy {copy + 1}/{copies} loaded", file=sys.stderr, flush=True)
     finally:

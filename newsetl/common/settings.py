@@ -92,7 +92,7 @@ class Settings(BaseSettings):
         json_schema_extra={"default_help": "one per core"},
     )
     parse_pool_min_objects: int = Field(
-        200,
+        1_000,
         ge=0,
         description="A run that fetches fewer objects parses them in its fetching threads: "
         "starting the parse workers would cost more CPU than parsing (an hourly run that brings "

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -126,16 +127,16 @@ def staged(files: list[Path], schema: Mapping) -> list[Path] | pl.DataFrame:
 POSTINGS_ROWS_PER_INSERT = 1_000_000
 
 
-def batches_of_rows(files: list[tuple[Path, int]], limit: int = POSTINGS_ROWS_PER_INSERT):
-    """Staged files in order, grouped into consecutive batches of at most `limit` rows (a file
-    over the limit alone)."""
-    batches: list[list[Path]] = []
+def batches_of_rows(items: list[tuple[Any, int]], limit: int = POSTINGS_ROWS_PER_INSERT) -> list:
+    """Items (staged files, or frames) with their row counts, in order, grouped into consecutive
+    batches of at most `limit` rows (an item over the limit alone)."""
+    batches: list[list] = []
     held = 0
-    for path, rows in files:
+    for item, rows in items:
         if not batches or held + rows > limit:
             batches.append([])
             held = 0
-        batches[-1].append(path)
+        batches[-1].append(item)
         held += rows
     return batches
 
