@@ -131,6 +131,29 @@ def test_directory_source_never_reads_outside_its_root(tmp_path: Path) -> None:
     assert split_listing(source.list(), "*.txt", [], source.outside).ignored == ["in/link.txt"]
 
 
+def test_a_directory_lists_regular_files_of_every_depth_by_key(tmp_path: Path) -> None:
+    root = tmp_path / "src"
+    (root / "2019" / "03" / "жаңалықтар").mkdir(parents=True)
+    (root / "empty").mkdir()
+    (root / "2019" / "03" / "жаңалықтар" / "мақала.txt").write_bytes(KAZ)
+    (root / "2019" / "03" / "b.txt").write_bytes(KAZ + KAZ)
+    (root / "top.txt").write_bytes(b"x")
+    (root / "back").symlink_to(root / "2019", target_is_directory=True)  # not followed
+    (root / "alias.txt").symlink_to(root / "top.txt")
+    os.mkfifo(root / "2019" / "pipe.txt")
+    refs = list(LocalSource(root).list())
+    assert [ref.key for ref in refs] == [
+        "2019/03/b.txt",
+        "2019/03/жаңалықтар/мақала.txt",
+        "alias.txt",
+        "top.txt",
+    ]
+    sizes = {ref.key: ref.size for ref in refs}
+    assert sizes["2019/03/b.txt"] == 2 * len(KAZ) and sizes["alias.txt"] == 1
+    for ref in refs:
+        assert LocalSource(root).fetch(ref.key, ref.etag) == (root / ref.key).read_bytes()
+
+
 def test_a_folder_swapped_for_a_link_out_after_the_listing_is_not_read(tmp_path: Path) -> None:
     root, elsewhere = tmp_path / "src", tmp_path / "elsewhere"
     (root / "in").mkdir(parents=True)
