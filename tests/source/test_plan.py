@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import fnmatch
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsetl.parse.rows import mark_duplicates
 from newsetl.quality.decide import decide_rows, verdict
 from newsetl.quality.summary import RunSummary
-from newsetl.source.objects import ObjectRef
+from newsetl.source.objects import ObjectRef, matches
 from newsetl.source.plan import (
     LISTING_SCHEMA,
     STATE_SCHEMA,
@@ -71,6 +75,18 @@ def test_pattern_matches_file_names_only() -> None:
     split = split_listing(refs, "*.txt")
     assert split.matched["key"].to_list() == ["incoming/жаңа мақала.txt"]
     assert split.ignored == ["incoming/txt/_SUCCESS", "incoming/manifest.json"]
+
+
+@given(
+    key=st.lists(
+        st.sampled_from(["", ".", "..", "a", "мақала.txt", "b.json", "_SUCCESS", "x.txt."]),
+        min_size=1,
+        max_size=5,
+    ).map("/".join),
+    pattern=st.sampled_from(["*.txt", "*", "b.*", "", ".", "_*"]),
+)
+def test_a_key_is_matched_by_the_name_pathlib_gives_it(key: str, pattern: str) -> None:
+    assert matches(key, pattern) == fnmatch.fnmatchcase(PurePosixPath(key).name, pattern)
 
 
 def test_summary_counts_add_up() -> None:
