@@ -6,6 +6,7 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
+import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
@@ -14,8 +15,7 @@ from newsetl.common import interrupt
 from newsetl.common.settings import Settings
 from newsetl.lake.quarantine import open_source
 from newsetl.parse.chunk import ChunkOutcome, parse_pool, parse_processes_for, process_chunk
-from newsetl.source.objects import Wanted
-from newsetl.source.plan import Listing, list_source, take_handed_over
+from newsetl.source.plan import Listing, list_source, take_handed_over, wanted_in
 from tasks.retry import retry_unless_permanent
 
 # Chunk tasks the ingest flow runs at once; they share one S3 client, whose connection pool must
@@ -70,7 +70,7 @@ def start_parse_workers(settings: Settings, objects: int) -> Settings:
     cache_policy=NO_CACHE,
 )
 def fetch_and_parse(
-    settings: Settings, wanted: list[Wanted], stage_dir: Path, index: int
+    settings: Settings, wanted: pl.DataFrame, stage_dir: Path, index: int
 ) -> ChunkOutcome:
     source = open_source(
         settings.source,
@@ -79,7 +79,7 @@ def fetch_and_parse(
     )
     outcome = process_chunk(
         source,
-        wanted,
+        wanted_in(wanted),
         settings.workers,
         stage_dir,
         index,
@@ -87,7 +87,7 @@ def fetch_and_parse(
         settings.max_object_bytes,
     )
     logger = get_run_logger()
-    logger.info("chunk %d: %d objects, %d bytes", index, len(wanted), outcome.fetched_bytes)
+    logger.info("chunk %d: %d objects, %d bytes", index, wanted.height, outcome.fetched_bytes)
     for key, reason in outcome.unread:
         logger.warning("could not read %r: %s", key, reason)
     return outcome

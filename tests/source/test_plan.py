@@ -13,13 +13,15 @@ from hypothesis import strategies as st
 from newsetl.parse.rows import mark_duplicates
 from newsetl.quality.decide import decide_rows, verdict
 from newsetl.quality.summary import RunSummary
-from newsetl.source.objects import ObjectRef, matches
+from newsetl.source.objects import ObjectRef, Wanted, matches
 from newsetl.source.plan import (
     LISTING_SCHEMA,
     STATE_SCHEMA,
     plan_changes,
     plan_retry,
     split_listing,
+    wanted_chunks,
+    wanted_in,
 )
 
 NOW = datetime(2026, 3, 6, tzinfo=UTC)
@@ -87,6 +89,19 @@ def test_pattern_matches_file_names_only() -> None:
 )
 def test_a_key_is_matched_by_the_name_pathlib_gives_it(key: str, pattern: str) -> None:
     assert matches(key, pattern) == fnmatch.fnmatchcase(PurePosixPath(key).name, pattern)
+
+
+def test_the_objects_to_read_come_in_chunks_of_the_size_in_order() -> None:
+    plan = plan_changes(
+        listing(*[(f"в/{i:02d}.txt", f"e{i}", i) for i in range(7)]),
+        state(("в/00.txt", "e0", 0, "loaded"), ("в/99.txt", "e9", 9, "loaded")),
+        full_refresh=False,
+    )
+    chunks = wanted_chunks(plan, 4)
+    assert [chunk.height for chunk in chunks] == [4, 2]
+    objects = [wanted for chunk in chunks for wanted in wanted_in(chunk)]
+    assert objects == [Wanted(f"в/{i:02d}.txt", f"e{i}", i) for i in range(1, 7)]
+    assert wanted_chunks(plan.filter(~pl.col("process")), 4) == []
 
 
 def test_summary_counts_add_up() -> None:
