@@ -71,7 +71,7 @@ class Analysed(NamedTuple):
 
     analysis: Analysis
     numbers: set[str]
-    prefixes: set[str]
+    prefixes: set[int]  # fold.prefix_code of each
     minhash: list[int]
 
 

@@ -133,7 +133,8 @@ def read_context(
         },
     )
     frame = con.execute(
-        "SELECT s.* FROM newsetl_internal.enrich_signatures AS s "
+        "SELECT s.* RENAME (prefix_codes AS prefixes) "
+        "FROM newsetl_internal.enrich_signatures AS s "
         "WHERE s.published_date BETWEEN ? AND ? "
         "AND EXISTS (SELECT 1 FROM batch_days AS b WHERE s.published_date BETWEEN b.lo AND b.hi)",
         [days[0] - timedelta(days=window), days[-1] + timedelta(days=window)],
@@ -188,7 +189,7 @@ def frames(result: Result) -> dict[str, pl.DataFrame]:
           sorted(s.prefixes), s.minhash) for s in result.signatures],
         schema={"key": pl.String, "language": pl.String, "published_date": pl.Date,
                 "story_id": pl.String, "entities": pl.List(pl.String),
-                "numbers": pl.List(pl.String), "prefixes": pl.List(pl.String),
+                "numbers": pl.List(pl.String), "prefix_codes": pl.List(pl.UInt64),
                 "minhash": pl.List(pl.UInt64)},
         orient="row",
     )  # fmt: skip

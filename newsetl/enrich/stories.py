@@ -32,7 +32,7 @@ class Signature:
     # (Scorer's `stored`), never turned into Python sets.
     entities: set[str] | None
     numbers: set[str] | None
-    prefixes: set[str] | None
+    prefixes: set[int] | None  # fold.prefix_code of each
     minhash: list[int] | np.ndarray = field(default_factory=list)  # an array when read back
     story_id: str | None = None
 
@@ -96,7 +96,8 @@ class Scorer:
         sets = [getattr(sig, attr) for sig in live]
         owners = [np.repeat(np.array([self.row[s.key] for s in live], dtype=np.int64),
                             [len(x) for x in sets])]  # fmt: skip
-        items = [pl.Series(attr, list(chain.from_iterable(sets)), dtype=pl.String)]
+        dtype = pl.UInt64 if attr == "prefixes" else pl.String  # prefixes are codes
+        items = [pl.Series(attr, list(chain.from_iterable(sets)), dtype=dtype)]
         if stored is not None and len(stored):
             exploded = stored.select("row", attr).explode(attr).drop_nulls()
             owners.append(exploded["row"].to_numpy().astype(np.int64))
@@ -107,7 +108,10 @@ class Scorer:
         """Each item's code among its kind's; sets the kind's vocabulary and weights: the
         inverse document frequency among the pool (times the kind's weight for an entity),
         squared."""
-        raw = items.cast(pl.Categorical(pl.Categories.random())).to_physical().to_numpy()
+        if items.dtype == pl.String:
+            raw = items.cast(pl.Categorical(pl.Categories.random())).to_physical().to_numpy()
+        else:
+            raw = items.to_numpy()
         _, first, codes = np.unique(raw, return_index=True, return_inverse=True)
         vocab = items.gather(first)
         df = np.bincount(codes, minlength=len(vocab))  # a signature holds an item once

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsetl.enrich.fold import fold, name_key, numbers, place_base, prefixes
+from newsetl.enrich.fold import fold, name_key, numbers, place_base, prefix_code, prefixes
 from newsetl.enrich.gazetteer import gazetteer
 from newsetl.enrich.mentions import Known, Words, extract
 
@@ -44,7 +44,21 @@ def test_district_adjective_and_kazakh_name_share_a_base() -> None:
 
 def test_numbers_are_normalised_and_small_ones_dropped() -> None:
     assert numbers("3 500 адам, 9,5%, 2 қыркүйек, 18") == {"3500", "9.5", "18"}
-    assert "инфля" in prefixes("Инфляция") & prefixes("инфляциясы")
+    assert prefix_code("инфля") in prefixes("Инфляция") & prefixes("инфляциясы")
+
+
+def test_prefix_codes_are_exact_for_cyrillic_and_latin() -> None:
+    """A prefix's code keeps each letter (12 bits a letter): different prefixes of Kazakh,
+    Russian and Latin letters never share one, and five letters fit 60 bits."""
+    folded = {
+        fold(w)[:5] for w in ("Тоқаев", "Токаев", "Шымкент", "Ақорда", "Akorda", "ақор", "тока")
+    }
+    codes = {prefix_code(p) for p in folded}
+    assert len(codes) == len(folded)
+    assert max(codes) < 2**60
+    assert prefix_code("ab") == ord("a") | ord("b") << 12
+    with pytest.raises(ValueError, match="5 letters at most"):
+        prefix_code("токаев")
 
 
 def _words(text: str) -> tuple[list[str], list[bool]]:

@@ -130,7 +130,7 @@ def test_linking_reads_only_the_days_around_new_articles(lake) -> None:
     assert sorted(stored["key"]) == sorted(s.key for s in signatures)
     assert all(s.entities is None and len(s.minhash) == 64 for s in signatures)
     written = lake.execute(
-        "SELECT key, prefixes FROM newsetl_internal.enrich_signatures WHERE key = '052'"
+        "SELECT key, prefix_codes FROM newsetl_internal.enrich_signatures WHERE key = '052'"
     ).fetchone()
     assert stored.filter(pl.col("key") == "052")["prefixes"].to_list() == [written[1]]
     assert {s.key for s in read_context(lake, [near], set(), 1)[0]} == {"064"}

@@ -101,7 +101,7 @@ def test_signatures_read_back_from_the_lake_score_as_their_sets_do() -> None:
     stored = pl.DataFrame(
         [(s.key, sorted(s.entities), sorted(s.numbers), sorted(s.prefixes)) for s in sigs],
         schema={"key": pl.String, "entities": pl.List(pl.String),
-                "numbers": pl.List(pl.String), "prefixes": pl.List(pl.String)},
+                "numbers": pl.List(pl.String), "prefixes": pl.List(pl.UInt64)},
         orient="row",
     )  # fmt: skip
     bare = [replace(s, entities=None, numbers=None, prefixes=None) for s in sigs]

@@ -238,3 +238,50 @@ def test_an_old_warehouse_file_as_db_says_how_to_move_it(tmp_path: Path) -> None
     old = build_v1(tmp_path / "news.duckdb")
     with pytest.raises(WarehouseError, match="newsetl migrate-warehouse"):
         Catalog.parse(old)
+
+
+def test_stored_prefixes_become_the_codes_linking_computes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lake enriched before 009_prefix_codes kept word prefixes as strings: the migration
+    turns each into the integer newsetl.enrich.fold.prefix_code gives the same prefix, so old
+    and new signatures keep linking."""
+    from newsetl.enrich.fold import fold, prefix_code
+
+    words = [
+        "Тоқаевтың",
+        "Инфляция",
+        "вакцинациялау",
+        "Astana",
+        "аль-Фараби",
+        "ах‐ах",
+        "東京都庁舎",
+    ]
+    stored = sorted({fold(w)[:5] for w in words} | {"ә", "a", "𝔘𝔫𝔦", "東京", "大阪"})
+    sql = tmp_path / "sql"
+    (sql / "migrations").mkdir(parents=True)
+    (sql / "schema_migrations.sql").write_text(sqlfiles.sql_file("schema_migrations.sql"))
+    for version, name in migration_files():
+        if version < 9:
+            (sql / "migrations" / f"{name}.sql").write_text(
+                sqlfiles.sql_file(f"migrations/{name}.sql"), encoding="utf-8"
+            )
+    real_sql = sqlfiles.SQL_DIR
+    monkeypatch.setattr(sqlfiles, "SQL_DIR", sql)
+    con = open_lake(tmp_path / "news.sqlite")
+    try:
+        migrations.migrate(con)
+        con.execute(
+            "INSERT INTO newsetl_internal.enrich_signatures VALUES "
+            "('a.txt', 'kk', DATE '2024-01-02', 'a.txt', [], [], ?, [1, 2])",
+            [stored],
+        )
+        monkeypatch.setattr(sqlfiles, "SQL_DIR", real_sql)
+        assert "009_prefix_codes" in migrations.migrate(con)
+        (codes,) = con.execute(
+            "SELECT prefix_codes FROM newsetl_internal.enrich_signatures"
+        ).fetchone()
+    finally:
+        con.close()
+    assert codes == [prefix_code(p) for p in stored]
+    assert len(set(codes)) == len(stored) - 1  # two letters past U+0FFE share one value
