@@ -825,7 +825,8 @@ RSS_NOTE = (
     "flow is `finished_at - started_at` from `enrich_runs` (models loaded, read, linked, "
     "committed), and the target's articles/s is taken over it. Enrichment hourly: "
     "bench/enrich_speed.py writes lakes of the hourly pair's sizes, enriches each whole, then "
-    f"enriches {HOURLY_NEW} new articles on each (the faster of two); the ratio compares those."
+    f"enriches {HOURLY_NEW} new articles on each, in a new process each time, three times (the "
+    "fastest counts); the ratio compares those."
 )
 HEADERS = [
     "step",
