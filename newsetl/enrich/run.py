@@ -115,29 +115,23 @@ def read_context(
     con: duckdb.DuckDBPyConnection, articles: list[Article], exclude: set[str], window: int
 ) -> tuple[list[Signature], pl.DataFrame | None]:
     """Signatures of already enriched articles dated within `window` days of the batch's
-    dates: a date-range read the lake prunes by its files' statistics, never every article.
+    dates: a read of those days, which the lake prunes by its files' statistics, never every
+    article.
     Returns them with their items (key and the three lists) as one frame: the items stay
     columnar (stories.Scorer codes them), never a Python set per signature."""
     days = sorted({a.published for a in articles if a.published})
     if not days:
         return [], None
-    bind(
-        con,
-        {
-            "batch_days": pl.DataFrame(
-                {
-                    "lo": [d - timedelta(days=window) for d in days],
-                    "hi": [d + timedelta(days=window) for d in days],
-                }
-            )
-        },
-    )
+    # Every day within the window of one of the batch's, once: the read is a join on the day,
+    # inside the batch's whole range (which prunes the lake's files by their date statistics).
+    wanted = sorted({d + timedelta(days=k) for d in days for k in range(-window, window + 1)})
+    bind(con, {"window_days": pl.DataFrame({"day": wanted}, schema={"day": pl.Date})})
     frame = con.execute(
         "SELECT s.* RENAME (prefix_codes AS prefixes) "
         "FROM newsetl_internal.enrich_signatures AS s "
-        "WHERE s.published_date BETWEEN ? AND ? "
-        "AND EXISTS (SELECT 1 FROM batch_days AS b WHERE s.published_date BETWEEN b.lo AND b.hi)",
-        [days[0] - timedelta(days=window), days[-1] + timedelta(days=window)],
+        "SEMI JOIN window_days AS w ON s.published_date = w.day "
+        "WHERE s.published_date BETWEEN ? AND ?",
+        [wanted[0], wanted[-1]],
     ).pl()
     if exclude:
         frame = frame.filter(~pl.col("key").is_in(sorted(exclude)))
