@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from newsetl.source.objects import ObjectUnreadable
-from newsetl.source.stores import LIST_THREADS, S3Source
+from newsetl.source.s3 import LIST_THREADS, S3Source
 
 KEYS = [
     "feed/top.txt",  # beside the folders
