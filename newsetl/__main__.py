@@ -1,3 +1,3 @@
-from newsetl.cli.main import app
+from newsetl.cli.main import main
 
-app(prog_name="newsetl")
+main()

@@ -5,10 +5,14 @@ line and an exit code (newsetl.cli.terminal), or with `--json` one JSON document
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
+import os
 import sys
+import threading
+from contextlib import suppress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -99,5 +103,39 @@ def leave_out_pandas() -> None:
         sys.modules["pandas"] = None  # the import system's own "not importable" entry
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main() -> None:
+    """The console script and `python -m newsetl`: the command, then its exit without the
+    interpreter's teardown. At exit, as at any exit, the threads that are not daemons are joined
+    and the exit handlers run (Prefect's last logs, the temporary server stopped, temporary files
+    removed, logging flushed); then, where the interpreter would free every module and object
+    one by one (about 0.5 s of CPU after a run, with Prefect, DuckDB, Polars and boto3 loaded),
+    the process leaves at once with the command's exit status, as the GX process does. An
+    exception other than an exit (an interrupt the command did not turn into one) ends the
+    interpreter's own way."""
+    try:
+        app(prog_name="newsetl")
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    leave(code)
+
+
+def exit_status(code: object) -> int:
+    """The status `sys.exit(code)` gives: None is 0, an int itself, anything else is printed
+    to stderr and is 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def leave(code: object) -> NoReturn:
+    status = exit_status(code)
+    threading._shutdown()  # what the interpreter does first at exit: join non-daemon threads
+    atexit._run_exitfuncs()  # then every exit handler, in the order it would run them
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe or stream has nothing to flush
+            stream.flush()
+    os._exit(status)

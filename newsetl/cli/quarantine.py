@@ -70,8 +70,7 @@ def quarantine_retry(settings: Settings, verbose: VerboseOption = False) -> None
             from flows.quarantine import retry_quarantine
             from newsetl.common import progress
 
-            prefect_ready()
-            with progress.reporting(feedback):
+            with prefect_ready(), progress.reporting(feedback):
                 try:
                     summary = retry_quarantine(
                         db=settings.db,

@@ -221,10 +221,12 @@ def run(
             if not settings.dry_run:
                 feedback("listing")
                 early = ThreadPoolExecutor(1, "newsetl-preplan").submit(nothing_to_do, settings)
+                # A quick answer decides before anything heavy starts; a slow listing (a large
+                # bucket) goes on while Prefect and GX start beside it. A new lake or a full
+                # refresh has work whatever the listing says: nothing waits for it.
+                alone = 0.0 if settings.everything_is_work else PREPLAN_ALONE_SECONDS
                 with suppress(FutureTimeout):
-                    # A quick answer decides before anything heavy starts; a slow listing
-                    # (a large bucket) goes on while Prefect and GX start beside it.
-                    unchanged = early.result(timeout=PREPLAN_ALONE_SECONDS)
+                    unchanged = early.result(timeout=alone)
                     early = None
                     if unchanged is not None:
                         show_unchanged(unchanged, command_seconds(), json_output)
@@ -246,8 +248,7 @@ def run(
             from newsetl.source.stores import SourceError
 
             flow, overrides = with_runner(ingest_news, settings)
-            prefect_ready()
-            with progress.reporting(feedback):
+            with prefect_ready(), progress.reporting(feedback):
                 try:
                     summary = flow(**{**settings.flow_parameters(), **overrides})
                 except RunFailed as exc:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from newsetl.cli.terminal import (
     Feedback,
@@ -28,22 +28,33 @@ def quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
-def start_prefect(verbose: bool) -> Callable[[], None]:
+def start_prefect(verbose: bool) -> Callable[[], AbstractContextManager[None]]:
     """Prefect's settings for the CLI, and its temporary API server started now, before Prefect
     is imported, so that its boot overlaps the imports (see newsetl.runtime.prefect_api). Returns
-    `ready()`, to call before the first flow. The server stops at exit, after Prefect's own
-    exit handlers have sent their last logs."""
+    `ready()`, a context to call the flows in. The server stops at exit, after Prefect's own exit
+    handlers have sent their last logs."""
     from newsetl.runtime.prefect_api import PrefectApiError, start_early
 
     quiet_prefect(verbose)
     server = start_early()
 
-    def ready() -> None:
-        if server is not None:
-            try:
-                server.wait(timeout=120.0)
-            except PrefectApiError as exc:
-                raise fail(str(exc)) from None
+    @contextmanager
+    def ready() -> Iterator[None]:
+        if server is None:
+            yield
+            return
+        try:
+            server.wait(timeout=120.0)
+        except PrefectApiError as exc:
+            raise fail(str(exc)) from None
+        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+        # A flow run's heartbeats let a server that outlives the run tell a crashed run from a
+        # running one; the temporary server stops with this command, so nothing reads them. Off,
+        # they also spare the end of each flow run Prefect's join of the heartbeat thread, which
+        # sleeps in steps of a second (0.5 s on average).
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
 
     return ready
 

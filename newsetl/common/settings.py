@@ -190,6 +190,12 @@ class Settings(BaseSettings):
         return Catalog.parse(self.db, self.data_path)
 
     @property
+    def everything_is_work(self) -> bool:
+        """A full refresh, or a lake that does not exist yet: every listed object is work, so a
+        run has work whatever the listing says (known without listing anything)."""
+        return self.full_refresh or not self.catalog.exists()
+
+    @property
     def staging_dir(self) -> Path:
         """Per-run Parquet staging lives beside a file catalog (on the same volume), or in
         `.newsetl/` of the working directory for a server catalog."""

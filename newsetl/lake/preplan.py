@@ -43,7 +43,7 @@ def preplan(settings: Settings) -> PrePlan:
     read-only. Never writes."""
     listing = list_source(open_source(settings.source, settings.endpoint_url), settings.pattern)
     planning.hand_over(settings.source, settings.pattern, listing)
-    if settings.full_refresh or not settings.catalog.exists():
+    if settings.everything_is_work:
         return PrePlan(listing, None)
     try:
         con = connection.connect(

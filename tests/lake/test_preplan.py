@@ -111,3 +111,14 @@ def test_the_listing_is_handed_to_the_flow_once(source: Path, tmp_path: Path) ->
     assert take_handed_over(settings.source, settings.pattern) is early.listing
     assert take_handed_over(settings.source, settings.pattern) is None
     assert early.listing.where and early.listing.outside == []
+
+
+def test_a_new_lake_or_a_full_refresh_is_work_before_any_listing(
+    source: Path, lake: Path, tmp_path: Path
+) -> None:
+    """The command then starts Prefect and GX at once, without waiting for the listing."""
+    missing = tmp_path / "жоқ" / "news.sqlite"
+    assert settings_for(source, missing).everything_is_work
+    assert settings_for(source, lake, full_refresh=True).everything_is_work
+    assert not settings_for(source, lake).everything_is_work
+    assert not missing.parent.exists()  # deciding creates nothing
