@@ -55,9 +55,9 @@ class InvariantBroken(RuntimeError):
 def fetch_in_chunks(settings: Settings, plan: pl.DataFrame, stage_dir: Path) -> list[ChunkOutcome]:
     """Every chunk's task runs to its end before a failure goes up, so that no task still writes
     into the staging folder when the run removes it."""
-    batches = wanted_chunks(plan, settings.chunk_size)
-    total = sum(batch.height for batch in batches)
+    total = int(plan["process"].sum())
     settings = start_parse_workers(settings, total)
+    batches = wanted_chunks(plan, settings.chunk_size, settings.parse_processes)
     futures = [
         fetch_and_parse.submit(settings, batch, stage_dir, index)
         for index, batch in enumerate(batches)
@@ -226,7 +226,7 @@ def ingest_news(
     dry_run: bool = False,
     enrich: bool = False,
     workers: int = 16,
-    chunk_size: int = 500,
+    chunk_size: int = 2000,
     critical_threshold: float = 0.2,
     lock_timeout: float = 60.0,
     reports_dir: str = "reports",

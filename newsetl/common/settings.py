@@ -73,7 +73,13 @@ class Settings(BaseSettings):
         description="Then enrich what changed: entities, stories, near-duplicates.",
     )
     workers: int = Field(16, ge=1, le=256, description="Concurrent GETs per chunk.")
-    chunk_size: int = Field(500, ge=1, le=100_000, description="Objects per Prefect task.")
+    chunk_size: int = Field(
+        2000,
+        ge=1,
+        le=100_000,
+        description="Objects per Prefect task at most; a run too small to give each parse "
+        "worker four chunks is cut finer.",
+    )
     critical_threshold: float = Field(
         0.2, ge=0.0, le=1.0, description="Share of critical failures that fails the whole run."
     )

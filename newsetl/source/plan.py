@@ -196,15 +196,33 @@ def plan_retry(listing: pl.DataFrame, state: pl.DataFrame) -> pl.DataFrame:
     return plan_changes(listing, held, full_refresh=True)
 
 
-def wanted_chunks(plan: pl.DataFrame, size: int) -> list[pl.DataFrame]:
-    """The objects a run reads, as frames of `size` rows (key, etag, size), one per chunk task.
-    A frame rather than a list of objects: Prefect walks a task's list parameters object by
-    object (18 s of the flow process at 100,000 objects) and Dask rebuilds tuples, but both
-    take a frame whole."""
+# A run parsed by worker processes gives each worker at least this many chunks, so that the
+# last chunks to end leave little of the cores idle; no chunk is cut below MIN_CHUNK objects.
+CHUNKS_PER_PROCESS = 4
+MIN_CHUNK = 100
+
+
+def chunk_rows(objects: int, most: int, processes: int) -> int:
+    """Objects per chunk task: `most` (the run's chunk size), or fewer where the run is too
+    small to give each of `processes` parse workers CHUNKS_PER_PROCESS chunks of that size. A run
+    parsed in its fetching threads (no processes) keeps `most`: each chunk is a task run that
+    Prefect records, and one chunk parses no slower than several."""
+    if processes <= 0 or objects <= 0:
+        return most
+    even = -(-objects // (CHUNKS_PER_PROCESS * processes))  # ceiling division
+    return max(1, min(most, max(even, MIN_CHUNK)))
+
+
+def wanted_chunks(plan: pl.DataFrame, size: int, processes: int = 0) -> list[pl.DataFrame]:
+    """The objects a run reads, as frames of at most `size` rows (key, etag, size), one per
+    chunk task (see `chunk_rows` for a run parsed by `processes` workers). A frame rather than a
+    list of objects: Prefect walks a task's list parameters object by object (18 s of the flow
+    process at 100,000 objects) and Dask rebuilds tuples, but both take a frame whole."""
     wanted = plan.filter("process").select(
         "key", pl.col("etag").fill_null(""), pl.col("size").fill_null(0)
     )
-    return [wanted.slice(offset, size) for offset in range(0, wanted.height, size)]
+    rows = chunk_rows(wanted.height, size, processes)
+    return [wanted.slice(offset, rows) for offset in range(0, wanted.height, rows)]
 
 
 def wanted_in(chunk: pl.DataFrame) -> list[Wanted]:

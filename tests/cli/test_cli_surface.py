@@ -70,7 +70,7 @@ def test_run_help_shows_every_settings_option_with_its_default() -> None:
     for name in option_fields():
         row = rows[flag_name(name)]
         assert f"[default: {default_text(name)}]" in row, row
-    assert "[default: 500]" in rows["--chunk-size"]
+    assert "[default: 2000]" in rows["--chunk-size"]
     assert "[default: warehouse/news.sqlite]" in rows["--db"]
     # A flag takes no value: no type column, and a --no- form that beats the environment.
     assert "<bool>" not in rows["--full-refresh"] and "--no-full-refresh" in rows["--full-refresh"]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,7 +17,9 @@ from newsetl.quality.summary import RunSummary
 from newsetl.source.objects import ObjectRef, Wanted, matches
 from newsetl.source.plan import (
     LISTING_SCHEMA,
+    MIN_CHUNK,
     STATE_SCHEMA,
+    chunk_rows,
     plan_changes,
     plan_retry,
     split_listing,
@@ -102,6 +105,33 @@ def test_the_objects_to_read_come_in_chunks_of_the_size_in_order() -> None:
     objects = [wanted for chunk in chunks for wanted in wanted_in(chunk)]
     assert objects == [Wanted(f"в/{i:02d}.txt", f"e{i}", i) for i in range(1, 7)]
     assert wanted_chunks(plan.filter(~pl.col("process")), 4) == []
+
+
+@pytest.mark.parametrize(
+    ("objects", "most", "processes", "rows"),
+    [
+        (100_000, 2000, 2, 2000),  # a large run: chunks of the chunk size
+        (5_000, 2000, 2, 625),  # four chunks a worker: 8 chunks of 625
+        (600, 2000, 2, MIN_CHUNK),  # never below MIN_CHUNK (75 would give four each)
+        (1_000, 50, 2, 50),  # a smaller chunk size asked for stays
+        (200, 2000, 0, 2000),  # parsed in the fetching threads: one chunk
+        (0, 2000, 2, 2000),
+    ],
+)
+def test_a_run_parsed_by_workers_gives_each_a_few_chunks(
+    objects: int, most: int, processes: int, rows: int
+) -> None:
+    assert chunk_rows(objects, most, processes) == rows
+
+
+def test_the_chunks_of_a_run_parsed_by_workers_cover_it_in_order() -> None:
+    keys = [(f"жаңалық/{i:04d}.txt", f"e{i}", i) for i in range(2_500)]
+    plan = plan_changes(listing(*keys), state(), full_refresh=False)
+    chunks = wanted_chunks(plan, 2000, processes=2)
+    assert [chunk.height for chunk in chunks] == [313] * 7 + [309]
+    objects = [wanted.key for chunk in chunks for wanted in wanted_in(chunk)]
+    assert objects == [key for key, _, _ in keys]
+    assert [chunk.height for chunk in wanted_chunks(plan, 2000)] == [2000, 500]
 
 
 def test_summary_counts_add_up() -> None:
