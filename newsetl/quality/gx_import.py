@@ -7,10 +7,11 @@ newsetl suite uses that expectation. Before the first GX import, those two modul
 `sys.modules` as stand-ins that import the real module on the first use of any of their names,
 so an expectation or renderer that does use them still gets the real thing.
 
-The GX process also hides SQLAlchemy (`hide_unused`): GX imports it, when installed, for its SQL
-datasources (about 0.45 s of CPU), and it is installed here because Prefect's server needs it;
-newsetl validates frames through GX's pandas datasource, and GX runs without its optional SQL
-extra exactly as when SQLAlchemy is not installed."""
+The GX process also hides SQLAlchemy and boto3 (`hide_unused`): GX imports them, when installed,
+for its SQL datasources (about 0.45 s of CPU) and its S3 stores and assets (about 0.1 s), and they
+are installed here because Prefect's server and the S3 source need them; newsetl validates frames
+through GX's pandas datasource into local stores, and GX runs without its optional SQL and S3
+extras exactly as when those packages are not installed."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import types
 from typing import Any
 
 DEFERRED = ("scipy.stats", "altair")
-HIDDEN = ("sqlalchemy",)
+HIDDEN = ("sqlalchemy", "boto3", "botocore")
 
 
 class DeferredModule(types.ModuleType):
@@ -66,9 +67,10 @@ def import_gx() -> types.ModuleType:
 
 
 def hide_unused() -> None:
-    """For a process that serves GX alone: its `import sqlalchemy` raises ImportError, which GX
-    takes as its SQL extra not being installed. Not for a process that may need SQLAlchemy later
-    (the CLI, Prefect's server), so only the GX process calls it, before GX is imported."""
+    """For a process that serves GX alone: its `import sqlalchemy` (and `import boto3`) raises
+    ImportError, which GX takes as its SQL (S3) extra not being installed. Not for a process that
+    may need them later (the CLI, Prefect's server, the parse workers), so only the GX process
+    calls it, before GX is imported."""
     for name in HIDDEN:
         if name not in sys.modules:
             sys.modules[name] = None  # the import system's own "not importable" entry

@@ -66,22 +66,30 @@ def test_a_discarded_gx_process_is_gone_at_once_and_the_next_is_new(tmp_path: Pa
 
 
 def gx_process_modules() -> dict[str, object]:
-    """Run inside the GX process: what it imported of SQLAlchemy and what GX made of that."""
+    """Run inside the GX process: what it imported of SQLAlchemy and boto3, and what GX made of
+    that."""
+    from great_expectations.compatibility import aws as gx_aws
     from great_expectations.compatibility import sqlalchemy as gx_sqlalchemy
 
-    return {
-        "sqlalchemy_loaded": any(
-            name == "sqlalchemy" or name.startswith("sqlalchemy.")
+    def loaded(package: str) -> bool:
+        return any(
+            name == package or name.startswith(f"{package}.")
             for name, module in sys.modules.items()
             if module is not None
-        ),
+        )
+
+    return {
+        "sqlalchemy_loaded": loaded("sqlalchemy"),
         "gx_sees_sqlalchemy": bool(gx_sqlalchemy.sqlalchemy),
+        "boto_loaded": loaded("boto3") or loaded("botocore"),
+        "gx_sees_boto3": bool(gx_aws.boto3),
     }
 
 
-def test_the_gx_process_validates_without_sqlalchemy(tmp_path: Path) -> None:
-    """The GX process hides SQLAlchemy (Prefect's, not GX's need), and GX validates a frame and
-    builds its Data Docs as when its SQL extra is not installed."""
+def test_the_gx_process_validates_without_sqlalchemy_and_boto3(tmp_path: Path) -> None:
+    """The GX process hides SQLAlchemy (Prefect's, not GX's need) and boto3 (the source's), and
+    GX validates a frame and builds its Data Docs as when its SQL and S3 extras are not
+    installed."""
     from newsetl.common.settings import PROJECT_ROOT
     from newsetl.quality import process
     from tests.quality.test_quality import RUN_DATE, RUN_NAME, frame, row
@@ -96,6 +104,11 @@ def test_the_gx_process_validates_without_sqlalchemy(tmp_path: Path) -> None:
         assert report.critical_keys() == {"b"}
         assert engine.build_data_docs().is_file()
         probe = process._pool().submit(gx_process_modules).result(timeout=120)
-        assert probe == {"sqlalchemy_loaded": False, "gx_sees_sqlalchemy": False}
+        assert probe == {
+            "sqlalchemy_loaded": False,
+            "gx_sees_sqlalchemy": False,
+            "boto_loaded": False,
+            "gx_sees_boto3": False,
+        }
     finally:
         process.discard()
