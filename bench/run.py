@@ -324,14 +324,14 @@ def stop_group(process: subprocess.Popen) -> None:
 def prepare(plan: Plan, only: str | None = None) -> dict[str, CorpusStats]:
     """The corpus at N, its first bucket-n files (the same articles), the scale size, and the
     two archives of the hourly pair (the 200 new files come just before their run); with
-    `only` startup, the two archives alone; with `only` enrich or directory, the corpus at N
-    alone."""
+    `only` startup, the two archives alone; with `only` enrich, directory or search, the corpus
+    at N alone."""
     corpora = {}
     sizes = [] if only == "startup" else [("dir", plan.n)]
     sizes += [] if only else [("bucket", plan.bucket_n), ("scale", plan.scale_n)]
     sizes += (
         []
-        if only in ("enrich", "directory")
+        if only in ("enrich", "directory", "search")
         else [(f"archive-{w}", n) for w, n in plan.archives.items()]
     )
     for name, size in sizes:
@@ -390,6 +390,40 @@ def run_directory_only(
         record(run_baseline(plan, "dlt dir", "dlt", corpus_dir, dlt_db, str(workdir)))
 
 
+def run_search_only(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bool) -> None:
+    """`--only search`: the full run at N, then the search rows as the whole bench runs them."""
+    record = recorder(steps)
+    corpus_dir = str(plan.work / "corpus-dir")
+    empty = plan.work / "empty"
+    empty.mkdir()
+    extra["warmup"] = run_newsetl(plan, "newsetl warmup", str(empty)).as_dict()
+    record(run_newsetl(plan, "newsetl dir", corpus_dir))
+    lake = str(step_dir(plan, "newsetl dir") / DB_NAME)
+    run_search(plan, record, extra, lake, corpus_dir)
+
+
+def run_search(
+    plan: Plan, record: Callable[[Measurement], None], extra: dict, lake: str, corpus_dir: str
+) -> None:
+    """Every row of the full run's lake (search, its size), then `newsetl maintain` of it (what
+    the weekly deployment does: lists of common search terms cut, files merged) and the first
+    page on it and on the 4N search lake, which bench/search_lake.py leaves maintained too."""
+    record(run_baseline(plan, "search", "search", lake, *SEARCH_QUERIES))
+    record(run_baseline(plan, "lake size", "lake-size", lake, corpus_dir))
+    record(run_maintain(plan, Path(lake)))
+    record(run_baseline(plan, "search page", "search-page", lake, *SEARCH_QUERIES))
+    extra["search lake 4n"] = build_search_lake(plan)
+    large = str(step_dir(plan, "search lake 4n") / DB_NAME)
+    record(run_baseline(plan, "search page 4n", "search-page", large, *SEARCH_QUERIES))
+
+
+def run_maintain(plan: Plan, db: Path) -> Measurement:
+    """`newsetl maintain` of a lake as a user types it (the weekly deployment's retention)."""
+    name = "newsetl maintain"
+    command = [str(BIN / "newsetl"), "maintain", "--db", str(db), "--retention-days", "30"]
+    return measure(name, command, env=base_env(plan.work), cwd=step_dir(plan, name))
+
+
 def recorder(steps: dict[str, Measurement]) -> Callable[[Measurement], None]:
     def record(m: Measurement) -> None:
         steps[m.name] = m
@@ -413,12 +447,7 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
     record(run_newsetl(plan, "newsetl empty", str(empty)))
     record(run_newsetl(plan, "newsetl dir", corpus_dir))
     lake = str(step_dir(plan, "newsetl dir") / DB_NAME)
-    record(run_baseline(plan, "search", "search", lake, *SEARCH_QUERIES))
-    record(run_baseline(plan, "search page", "search-page", lake, *SEARCH_QUERIES))
-    extra["search lake 4n"] = build_search_lake(plan)
-    large = str(step_dir(plan, "search lake 4n") / DB_NAME)
-    record(run_baseline(plan, "search page 4n", "search-page", large, *SEARCH_QUERIES))
-    record(run_baseline(plan, "lake size", "lake-size", lake, corpus_dir))
+    run_search(plan, record, extra, lake, corpus_dir)
     run_enrichment(plan, record, Path(lake))
     record(run_newsetl(plan, "newsetl dir scale", str(plan.work / "corpus-scale")))
     with prefect_server(plan) as api_url:
@@ -698,9 +727,10 @@ STEP_ORDER = (
     "newsetl empty server",
     "newsetl dir",
     "search",
+    "lake size",
+    "newsetl maintain",
     "search page",
     "search page 4n",
-    "lake size",
     "newsetl enrich",
     "enrich hourly",
     "newsetl dir scale",
@@ -728,7 +758,8 @@ LABELS = {
     "newsetl dir": "newsetl full, directory",
     "newsetl dir scale": "newsetl full, directory (RSS scale)",
     "search": "search_articles via newsetl.connect, warm, 3 queries",
-    "search page": "search_articles(q, k := 20): the first page, warm, 3 queries",
+    "newsetl maintain": "newsetl maintain of the full run's lake (search lists cut, files merged)",
+    "search page": "search_articles(q, k := 20): the first page after maintain, warm, 3 queries",
     "search page 4n": "the first page on a 4N search lake (bench/search_lake.py)",
     "lake size": "lake on disk after the full run (catalog + data files)",
     "newsetl enrich": "newsetl enrich of the full run's lake (entities, stories, reprints)",
@@ -739,7 +770,14 @@ LABELS = {
     "dlt bucket": "dlt filesystem → duckdb, bucket",
 }
 # Not a pass over the articles: no articles/s.
-NO_RATE = ("search", "search page", "search page 4n", "lake size", "enrich hourly")
+NO_RATE = (
+    "search",
+    "search page",
+    "search page 4n",
+    "lake size",
+    "enrich hourly",
+    "newsetl maintain",
+)
 
 
 def label(plan: Plan, name: str, step: Measurement) -> str:
@@ -948,10 +986,11 @@ def main() -> None:
     parser.add_argument("--no-dlt", action="store_true", help="skip the dlt peer steps")
     parser.add_argument(
         "--only",
-        choices=("startup", "enrich", "directory"),
+        choices=("startup", "enrich", "directory", "search"),
         help="startup: the hourly pair and the sample run alone (a few minutes); enrich: the "
         "full run at N, its enrichment and the hourly enrichment pair; directory: the fixed "
-        "cost, the full run at N and dlt's load of the same directory",
+        "cost, the full run at N and dlt's load of the same directory; search: the full run at N, "
+        "its maintenance and the search rows",
     )
     args = parser.parse_args()
     if args.out is None:
@@ -974,6 +1013,7 @@ def main() -> None:
             "startup": run_startup,
             "enrich": run_enrich_only,
             "directory": run_directory_only,
+            "search": run_search_only,
         }.get(args.only, run_all)
         run(plan, steps, extra, with_dlt=not args.no_dlt)
     except Exception as exc:  # report what was measured, and why the rest is missing

@@ -9,10 +9,15 @@ insert_postings.sql in the load's batches of rows), one snapshot per copy. Only 
 tables are filled: articles, paragraphs and the run history stay empty, and `search_articles`
 reads nothing else.
 
-Copies repeat each article's terms and lengths, so document frequencies grow with N as in a real
-archive while the vocabulary stays that of M articles (a real archive's grows more slowly than
-N, so a copy makes the postings of a common word, the case that matters for the first page, no
-smaller than real text would)."""
+Copies repeat each article's terms, so document frequencies grow with N as in a real archive
+while the vocabulary stays that of M articles (a real archive's grows more slowly than N, so a
+copy makes the postings of a common word, the case that matters for the first page, no smaller
+than real text would). Copy c of an article counts c tokens more (its indexed length, in its
+document and its postings): a real archive holds no forty identical articles, and identical
+copies would tie on every score, which the first page pays for in reads of tied rows.
+
+The lake is then left as `newsetl maintain` leaves it (lists of common terms cut
+again, files merged); `--no-maintain` leaves it as the copies' commits do."""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ import polars as pl
 from newsetl.common.catalog import Catalog
 from newsetl.common.sqlfiles import run_script
 from newsetl.lake import commit, connection, migrations
+from newsetl.lake import maintain as maintenance
 
 CHUNK = 1_000
 
@@ -90,10 +96,18 @@ def parse(
 
 
 def _renamed(frame: pl.DataFrame, copy: int) -> pl.DataFrame:
-    return frame if copy == 0 else frame.with_columns(pl.col("key") + f"#{copy}")
+    """Copy `copy` of a chunk's frame: new keys, and `copy` tokens longer where it has lengths."""
+    if copy == 0:
+        return frame
+    frame = frame.with_columns(pl.col("key") + f"#{copy}")
+    if "length" in frame.columns:
+        frame = frame.with_columns(pl.col("length") + copy)
+    return frame
 
 
-def load(db: Path, chunks: list[tuple[pl.DataFrame, ...]], copies: int) -> None:
+def load(
+    db: Path, chunks: list[tuple[pl.DataFrame, ...]], copies: int, maintained: bool = True
+) -> None:
     con = connection.connect(Catalog.parse(db))
     try:
         migrations.prepare(con)
@@ -112,11 +126,16 @@ def load(db: Path, chunks: list[tuple[pl.DataFrame, ...]], copies: int) -> None:
                 )
                 run_script(con, "load/insert_search.sql")
                 batches = commit.batches_of_rows([(p, p.height) for _, _, p in chunks])
-                for batch in batches:
-                    postings = pl.concat([_renamed(frame, copy) for frame in batch])
-                    commit.bind(con, {"chunk_postings": postings})
-                    run_script(con, "load/insert_postings.sql")
+                commit.insert_postings(
+                    con,
+                    (pl.concat([_renamed(frame, copy) for frame in batch]) for batch in batches),
+                )
             print(f"copy {copy + 1}/{copies} loaded", file=sys.stderr, flush=True)
+        if maintained:
+            # As `newsetl maintain` leaves it: lists cut again (each copy adds to a
+            # listed term's list what new articles would), files merged.
+            done = maintenance.maintain(con, retention_days=0)
+            print(f"maintained: {done.as_dict()}", file=sys.stderr, flush=True)
     finally:
         con.close()
 
@@ -129,6 +148,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cache", type=Path, help="keep the parsed articles here for reuse")
+    parser.add_argument(
+        "--no-maintain",
+        dest="maintained",
+        action="store_false",
+        help="leave the lake as the copies' commits leave it (no `newsetl maintain`)",
+    )
     args = parser.parse_args()
     distinct = min(args.distinct, args.n)
     if args.n % distinct:
@@ -136,7 +161,7 @@ def main() -> None:
     started = time.perf_counter()
     chunks = parse(distinct, args.seed, args.workers, args.cache)
     parsed = time.perf_counter()
-    load(args.db, chunks, args.n // distinct)
+    load(args.db, chunks, args.n // distinct, args.maintained)
     print(
         f"parsed {distinct:,} in {parsed - started:.1f} s, loaded {args.n:,} search documents "
         f"in {time.perf_counter() - parsed:.1f} s",

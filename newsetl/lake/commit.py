@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from newsetl.common import checkpoints, interrupt
 from newsetl.common.catalog import WarehouseError
 from newsetl.common.sqlfiles import ALIAS, quote, run_script
 from newsetl.lake.lock import sqlite_locked_message
+from newsetl.search import lists
 
 COMMIT_ATTEMPTS = 8
 
@@ -215,6 +216,17 @@ def apply_run(
     return actual
 
 
+def insert_postings(con: duckdb.DuckDBPyConnection, batches: Iterable) -> None:
+    """A run's search postings, batch by batch (each staged files or a frame, bound as
+    `chunk_postings`), with the per-term counts and lists that keep the first page of search
+    cheap (newsetl.search.lists); in the caller's transaction."""
+    lists.start_run(con)
+    for batch in batches:
+        bind(con, {"chunk_postings": batch})
+        run_script(con, "load/insert_postings.sql")
+        lists.count_batch(con)
+
+
 def _apply_once(
     con: duckdb.DuckDBPyConnection,
     run_row: pl.DataFrame,
@@ -233,9 +245,7 @@ def _apply_once(
                 run_script(con, "load/mark_deleted.sql")
             run_script(con, "load/insert.sql")
             run_script(con, "load/insert_search.sql")
-            for batch in postings:
-                bind(con, {"chunk_postings": batch})
-                run_script(con, "load/insert_postings.sql")
+            insert_postings(con, postings)
         run_script(con, "load/record_run.sql")
         commit_message(con, run_id, "ingest run")
         checkpoints.reach("loading")

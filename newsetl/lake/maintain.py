@@ -20,6 +20,8 @@ import duckdb
 
 from newsetl.common.catalog import WarehouseError
 from newsetl.common.sqlfiles import ALIAS
+from newsetl.lake.commit import COMMIT_ATTEMPTS, retry_or_raise, transaction
+from newsetl.search import lists
 
 # Files dropped by a merge or an expiry stay at least this long, so a query or transaction that
 # started on an older snapshot finishes reading them; files no snapshot knows are left this long
@@ -31,6 +33,7 @@ SCHEDULED = f"{METADATA}.ducklake_files_scheduled_for_deletion"
 
 @dataclass
 class Maintenance:
+    search_lists: int
     flushed: int
     merged: int
     expired: int
@@ -64,6 +67,28 @@ def _files(con: duckdb.DuckDBPyConnection) -> int:
         )
         for schema, table in tables
     )
+
+
+def _has_search_lists(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        _count(
+            con,
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? "
+            "AND schema_name = 'newsetl_internal' AND table_name = 'search_lists'",
+            [ALIAS],
+        )
+    )
+
+
+def _maintain_search_lists(con: duckdb.DuckDBPyConnection) -> int:
+    """newsetl.search.lists.maintain in a transaction of its own, tried again after a conflict."""
+    for attempt in range(COMMIT_ATTEMPTS):
+        try:
+            with transaction(con):
+                return lists.maintain(con)
+        except duckdb.Error as exc:
+            retry_or_raise(exc, attempt, con)
+    raise AssertionError("retry_or_raise raises on the last attempt")
 
 
 def expire_snapshots(con: duckdb.DuckDBPyConnection, retention_days: int, now: datetime) -> int:
@@ -133,6 +158,9 @@ def maintain(
     if retention_days < 0:
         raise ValueError("retention_days must be 0 or more")
     before = _snapshots(con), _files(con)
+    # The lists of common search terms first, so that the merge below compacts their new files
+    # (a lake newsetl's migrations did not make has none).
+    search_lists = _maintain_search_lists(con) if _has_search_lists(con) else 0
     flushed = len(con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')").fetchall())
     merged = len(con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')").fetchall())
     now = datetime.now(UTC)
@@ -144,6 +172,7 @@ def maintain(
         ).fetchall()
     )
     return Maintenance(
+        search_lists=search_lists,
         flushed=flushed,
         merged=merged,
         expired=expired,

@@ -4,9 +4,11 @@ history, and the search index of its articles."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from newsetl.common import sqlfiles
 from newsetl.common.catalog import WarehouseError
@@ -80,29 +82,37 @@ def _copy_source_objects(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _index(con: duckdb.DuckDBPyConnection) -> int:
-    """Search postings for the current articles, built as a run builds them."""
+    """Search postings for the current articles, built and loaded as a run loads them."""
     cursor = con.cursor()
     cursor.execute(
         "SELECT key, title, body, language FROM old.main.articles WHERE deleted_at IS NULL"
     )
     indexed = 0
-    while batch := cursor.fetchmany(INDEX_BATCH):
-        docs, postings = index_frames(batch)
-        con.register("migrated_docs", docs.to_arrow())
-        con.register("migrated_postings", postings.to_arrow())
-        try:
-            con.execute(
-                f"INSERT INTO {sqlfiles.INTERNAL}.search_docs BY NAME "
-                "SELECT hash(d.key) AS doc, d.key, d.lang, d.length, a.title, a.published_date, "
-                "a.language FROM migrated_docs AS d JOIN old.main.articles AS a USING (key)"
-            )
-            con.execute(
-                f"INSERT INTO {sqlfiles.INTERNAL}.search_postings BY NAME "
-                "SELECT lang, term, hash(key) AS doc, tf, length FROM migrated_postings"
-            )
-        finally:
-            con.unregister("migrated_docs")
-            con.unregister("migrated_postings")
-        indexed += docs.height
+
+    def batches() -> Iterator[pl.DataFrame]:
+        nonlocal indexed
+        while batch := cursor.fetchmany(INDEX_BATCH):
+            docs, postings = index_frames(batch)
+            con.register("migrated_docs", docs.to_arrow())
+            try:
+                con.execute(
+                    f"INSERT INTO {sqlfiles.INTERNAL}.search_docs BY NAME "
+                    "SELECT hash(d.key) AS doc, d.key, d.lang, d.length, a.title, "
+                    "a.published_date, a.language "
+                    "FROM migrated_docs AS d JOIN old.main.articles AS a USING (key)"
+                )
+                con.execute(
+                    f"INSERT INTO {sqlfiles.INTERNAL}.search_corpus BY NAME "
+                    "SELECT count(*) AS docs, sum(length) AS length FROM migrated_docs "
+                    "HAVING count(*) > 0"
+                )
+            finally:
+                con.unregister("migrated_docs")
+            decisions = docs.select("key").with_columns(destination=pl.lit("articles"))
+            commit.bind(con, {"decisions": decisions})
+            indexed += docs.height
+            yield postings
+
+    commit.insert_postings(con, batches())
     cursor.close()
     return indexed

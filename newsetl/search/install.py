@@ -38,7 +38,8 @@ def macros_sql() -> str:
     final = f"coalesce(nullif(regexp_extract(w, {quote(kk_pattern())}, 1), ''), w)"
     for letter, replacement in sorted(kazakh.FINAL_MAP.items()):
         final = f"regexp_replace({final}, {quote(letter + '$')}, {quote(replacement)})"
-    return Template(sql_file("search/macros.sql")).substitute(
+    text = sql_file("search/macros.sql") + "\n" + sql_file("search/page.sql")
+    return Template(text).substitute(
         kk_stem=final,
         stopwords_ru=_literal(STOPWORDS["ru"]),
         stopwords_kk=_literal(STOPWORDS["kk"]),

@@ -1,7 +1,7 @@
 -- A batch of staged chunks' search postings, one row per article and stemmed term, with the
 -- article's indexed length (migrations/008_search_lengths.sql). newsetl.lake.commit inserts them
 -- batch by batch (at most POSTINGS_ROWS_PER_INSERT rows each) within the run's transaction:
--- DuckLake sorts each insert by term (the table's sort key; each staged file is sorted already),
+-- DuckLake sorts each insert by language and term (the table's sort key),
 -- and one batch's sort fits in memory whatever the size of the run.
 -- Bound relations: chunk_postings(key, lang, term, tf, length), decisions.
 INSERT INTO newsetl_internal.search_postings BY NAME

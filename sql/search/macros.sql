@@ -38,6 +38,18 @@ SELECT DISTINCT 'kk' AS lang, newsetl_internal.kk_stem(word) AS term
 FROM words
 WHERE NOT list_contains($stopwords_kk, word);
 
+-- BM25's frequency part of a posting (k1 = 1.2, b = 0.75): what orders a term's postings, and
+-- what the lists of common terms are cut by (search_lists.bound).
+CREATE OR REPLACE MACRO newsetl_internal.saturation(tf, length, avgdl) AS
+    tf * (1.2 + 1) / (tf + 1.2 * (1 - 0.75 + 0.75 * length / avgdl));
+
+-- The corpus totals BM25 needs: how many articles are indexed (n) and their average indexed
+-- length (avgdl), summed from search_corpus's rows of changes. Every path of search, and the
+-- lists of common terms, take them from here.
+CREATE OR REPLACE MACRO newsetl_internal.search_corpus_totals() AS TABLE
+SELECT coalesce(sum(docs), 0)::DOUBLE AS n, sum(length)::DOUBLE / sum(docs) AS avgdl
+FROM newsetl_internal.search_corpus;
+
 -- One posting's share of an article's score: the term's weight (df articles of n hold it) times
 -- its saturated frequency, normalised by the article's length against the average. Rounded to a
 -- multiple of 2^-32, so that an article's shares add up exactly (every partial sum below 2^21
@@ -50,10 +62,11 @@ CREATE OR REPLACE MACRO newsetl_internal.bm25(df, n, tf, length, avgdl) AS
         * 4294967296
     ) / 4294967296;
 
--- Every posting of the query's terms, with its share of its article's score.
-CREATE OR REPLACE MACRO newsetl_internal.search_shares(q) AS TABLE
+-- Every posting of the query's terms, with its share of its article's score; none where `wanted`
+-- is false (the postings' scan then stops at once: its join is empty).
+CREATE OR REPLACE MACRO newsetl_internal.search_shares(q, wanted := true) AS TABLE
 WITH terms AS (
-    SELECT * FROM newsetl_internal.search_terms(q)
+    SELECT * FROM newsetl_internal.search_terms(q) WHERE wanted
 ),
 hits AS (
     SELECT p.lang, p.term, p.doc, p.tf, p.length
@@ -61,7 +74,7 @@ hits AS (
     SEMI JOIN terms AS t ON p.lang = t.lang AND p.term = t.term
 ),
 corpus AS (
-    SELECT count(*)::DOUBLE AS n, avg(length) AS avgdl FROM newsetl_internal.search_docs
+    SELECT * FROM newsetl_internal.search_corpus_totals()
 ),
 df AS (
     SELECT lang, term, count(*) AS df FROM hits GROUP BY lang, term
@@ -70,92 +83,3 @@ SELECT h.lang, h.term, h.doc, newsetl_internal.bm25(df.df, c.n, h.tf, h.length, 
 FROM hits AS h
 JOIN df USING (lang, term)
 CROSS JOIN corpus AS c;
-
--- search_articles('query words'): every current article matching any word, best first.
--- search_articles('query words', k := 20): the first 20 rows of that same ranking (ties broken
--- the same way), scoring only the articles that can reach them and reading search_docs for the
--- rows returned only. Each posting carries its article's length, so every posting's share of a
--- score comes from the postings alone. Per term, the k-th best share is a score k articles
--- surely reach (theta); an article can reach theta only if one of its shares, with every other
--- query term of its language at that term's best share, does, so only those articles are
--- summed. k := 0 is every row again. Two forms of one macro (DuckDB picks one by its
--- arguments), so that every row plans none of the first page's steps; k folds to a constant, so
--- the second plans one of its two branches only.
-CREATE OR REPLACE MACRO search_articles(q) AS TABLE (
-    SELECT d.key, d.title, d.published_date, d.language, s.score
-    FROM (
-        SELECT doc, sum(share) AS score FROM newsetl_internal.search_shares(q) GROUP BY doc
-    ) AS s
-    JOIN newsetl_internal.search_docs AS d USING (doc)
-    ORDER BY s.score DESC, d.published_date DESC NULLS LAST, d.key
-),
-(q, k) AS TABLE (
-WITH shares AS (
-    SELECT * FROM newsetl_internal.search_shares(q)
-),
-every_row AS (
-    SELECT d.key, d.title, d.published_date, d.language, s.score
-    FROM (SELECT doc, sum(share) AS score FROM shares GROUP BY doc) AS s
-    JOIN newsetl_internal.search_docs AS d USING (doc)
-    WHERE k <= 0
-),
--- The first page. Per term: its best share, and its k-th best (NULL where fewer than k articles
--- hold it; a page of a million rows or more is not cut).
-best AS (
-    SELECT lang, term, max(share) AS best, max(share, least(greatest(k, 1), 999999)) AS top
-    FROM shares
-    WHERE k > 0
-    GROUP BY lang, term
-),
-theta AS (
-    SELECT max(if(len(top) >= k, top[k], NULL)) * (1 - 1e-9) AS theta FROM best
-),
-reach AS (
-    SELECT b.lang, b.term, th.theta - (a.total - b.best) AS least
-    FROM best AS b
-    JOIN (SELECT lang, sum(best) AS total FROM best GROUP BY lang) AS a USING (lang)
-    CROSS JOIN theta AS th
-),
-candidates AS (
-    SELECT DISTINCT s.doc
-    FROM shares AS s
-    JOIN reach AS r USING (lang, term)
-    WHERE r.least IS NULL OR s.share >= r.least
-),
-scored AS (
-    SELECT doc, sum(share) AS score
-    FROM shares
-    SEMI JOIN candidates USING (doc)
-    WHERE k > 0
-    GROUP BY doc
-),
--- The k best scores. A LIMIT of k rows: DuckDB then filters the scan of search_docs by their keys
--- (a join filter) and reads the columns of those rows only. Articles tied with the k-th score
--- beyond the page (tied) are added where there are any, for the final order to break the tie by
--- date and key; where there are none their scan of search_docs stops at once.
-page AS (
-    SELECT doc, score FROM scored ORDER BY score DESC LIMIT greatest(k, 1)
-),
-edge AS (
-    SELECT min(p.score) AS score
-    FROM page AS p
-    HAVING (SELECT count(*) FROM scored AS s WHERE s.score >= min(p.score)) > count(*)
-),
-tied AS (
-    SELECT s.doc, s.score FROM scored AS s JOIN edge AS e ON s.score = e.score
-),
-first_page AS (
-    SELECT d.key, d.title, d.published_date, d.language, p.score
-    FROM newsetl_internal.search_docs AS d
-    JOIN page AS p USING (doc)
-    UNION
-    SELECT d.key, d.title, d.published_date, d.language, t.score
-    FROM newsetl_internal.search_docs AS d
-    JOIN tied AS t USING (doc)
-)
-SELECT * FROM every_row
-UNION ALL
-SELECT * FROM first_page WHERE k > 0
-ORDER BY score DESC, published_date DESC NULLS LAST, key
-LIMIT if(k > 0, k, NULL)
-);

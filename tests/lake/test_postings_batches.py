@@ -107,7 +107,9 @@ def data_files(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def test_postings_loaded_in_batches_are_the_same_and_sorted_by_term(tmp_path: Path) -> None:
+def test_postings_loaded_in_batches_are_the_same_and_sorted_by_language_and_term(
+    tmp_path: Path,
+) -> None:
     chunked = load(tmp_path, "chunked", None)
     per_chunk = (
         chunked.execute("SELECT count(*) FROM newsetl_internal.search_postings").fetchone()[0]
@@ -118,8 +120,8 @@ def test_postings_loaded_in_batches_are_the_same_and_sorted_by_term(tmp_path: Pa
     assert len(postings(batched)) > 0
     assert len(data_files(batched)) < len(data_files(chunked))
     for path in data_files(batched):
-        terms = batched.execute("SELECT term FROM read_parquet(?)", [path]).fetchall()
-        assert terms == sorted(terms, key=lambda row: row[0].encode())
+        terms = batched.execute("SELECT lang, term FROM read_parquet(?)", [path]).fetchall()
+        assert terms == sorted(terms, key=lambda row: (row[0].encode(), row[1].encode()))
     for query in QUERIES:
         expected = chunked.execute("SELECT * FROM search_articles(?)", [query]).fetchall()
         assert expected

@@ -22,6 +22,7 @@ from newsetl.lake import commit, connection, migrations
 from newsetl.parse.chunk import STAGED_TABLES, stage_chunk
 from newsetl.quality.decide import decide_rows
 from newsetl.quality.summary import RunSummary
+from newsetl.search import lists
 from tasks.load import DQ_SCHEMA
 
 SEED = 11
@@ -108,6 +109,17 @@ def run(
     )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def short_lists() -> Iterator[None]:
+    """Lists of common terms at this corpus's scale: a term 40 articles hold is listed, with its
+    25 best postings, so pages come from lists, from whole postings and from both, and
+    a page longer than a list from every posting."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lists, "LIST_MIN_DF", 40)
+        patch.setattr(lists, "LIST_SIZE", 25)
+        yield
+
+
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     tmp = tmp_path_factory.mktemp("first-page")
@@ -115,6 +127,9 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyCo
     migrations.prepare(con)
     files = [corpus_file(i) for i in range(ARTICLES)]
     run(con, tmp, "run-1", files[: ARTICLES // 2])
+    # `newsetl maintain` lists the common terms; the second run adds its postings to the lists.
+    with commit.transaction(con):
+        lists.maintain(con)
     run(con, tmp, "run-2", files[ARTICLES // 2 :])
     yield con
     con.close()
