@@ -194,7 +194,9 @@ def apply_run(
         postings = [[path] for path in staged_files.get("postings", [])]
     for attempt in range(COMMIT_ATTEMPTS):
         try:
-            expected = _apply_once(con, run_row, loaded, run_id, postings)
+            expected = _apply_once(
+                con, run_row, loaded, run_id, postings, staged_terms="terms" in staged_files
+            )
             break
         except duckdb.Error as exc:
             retry_or_raise(exc, attempt, con)
@@ -216,15 +218,21 @@ def apply_run(
     return actual
 
 
-def insert_postings(con: duckdb.DuckDBPyConnection, batches: Iterable) -> None:
+def insert_postings(
+    con: duckdb.DuckDBPyConnection, batches: Iterable, staged_terms: bool = False
+) -> None:
     """A run's search postings, batch by batch (each staged files or a frame, bound as
     `chunk_postings`), with the per-term counts and lists that keep the first page of search
-    cheap (newsetl.search.lists); in the caller's transaction."""
+    cheap (newsetl.search.lists); in the caller's transaction. With `staged_terms`, the parse
+    workers' term counts (bound as `staged_terms`, with `staged_postings` and
+    `staged_search_docs`) are added once instead of counting each batch."""
     lists.start_run(con)
     for batch in batches:
         bind(con, {"chunk_postings": batch})
         run_script(con, "load/insert_postings.sql")
-        lists.count_batch(con)
+        lists.add_batch(con, counted=staged_terms)
+    if staged_terms:
+        run_script(con, "load/count_terms.sql")
 
 
 def _apply_once(
@@ -233,6 +241,7 @@ def _apply_once(
     loaded: bool,
     run_id: str,
     postings: list[list[Path]],
+    staged_terms: bool,
 ) -> int:
     with transaction(con, on_commit=lambda: interrupt.note_committed(run_id)):
         expected = current_snapshot(con) + 1
@@ -245,7 +254,7 @@ def _apply_once(
                 run_script(con, "load/mark_deleted.sql")
             run_script(con, "load/insert.sql")
             run_script(con, "load/insert_search.sql")
-            insert_postings(con, postings)
+            insert_postings(con, postings, staged_terms=staged_terms)
         run_script(con, "load/record_run.sql")
         commit_message(con, run_id, "ingest run")
         checkpoints.reach("loading")

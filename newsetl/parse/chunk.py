@@ -23,7 +23,13 @@ from newsetl.common import checkpoints, interrupt
 from newsetl.parse.article import parse_article
 from newsetl.parse.records import Article, ParseResult, Rejection
 from newsetl.parse.rows import ARTICLE_SCHEMA, PARAGRAPH_SCHEMA, RAW_SCHEMA, build_frames
-from newsetl.search.index import DOCS_SCHEMA, POSTINGS_SCHEMA, index_frames
+from newsetl.search.index import (
+    DOCS_SCHEMA,
+    POSTINGS_SCHEMA,
+    TERMS_SCHEMA,
+    index_frames,
+    term_counts,
+)
 from newsetl.source.objects import ObjectUnreadable, doc_id
 
 if TYPE_CHECKING:  # parse workers import this module; they never fetch, so no boto3 there
@@ -36,6 +42,7 @@ STAGED_TABLES = {
     "raw": RAW_SCHEMA,
     "search_docs": DOCS_SCHEMA,
     "postings": POSTINGS_SCHEMA,
+    "terms": TERMS_SCHEMA,
 }
 
 
@@ -126,7 +133,9 @@ def stage_chunk(
         ("search_docs", search_docs),
         # Sorted here, in the parse workers, by the lake's sort key for postings: the load's
         # sort (DuckLake's SET SORTED BY) then gets runs already in order, a third cheaper.
-        ("postings", postings.sort("term")),
+        ("postings", postings.sort(["lang", "term"])),
+        # The chunk's term counts, tallied here rather than by the load (sql/load/count_terms.sql).
+        ("terms", term_counts(postings)),
     ):
         path = stage_dir / name / f"part-{index:05d}.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)

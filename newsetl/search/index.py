@@ -14,6 +14,13 @@ POSTINGS_SCHEMA = {
     "length": pl.Int32(),  # the article's indexed tokens: the load files the posting by it
 }
 DOCS_SCHEMA = {"key": pl.String(), "lang": pl.String(), "length": pl.Int32()}
+# How many of a chunk's articles hold each term: the load adds them to the lake's counts.
+TERMS_SCHEMA = {"lang": pl.String(), "term": pl.String(), "n": pl.UInt32()}
+
+
+def term_counts(postings: pl.DataFrame) -> pl.DataFrame:
+    """A postings frame's articles per (lang, term) (one posting per article and term)."""
+    return postings.group_by(["lang", "term"]).len(name="n").cast(TERMS_SCHEMA)
 
 
 def index_frames(

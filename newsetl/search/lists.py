@@ -32,9 +32,14 @@ def start_run(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET VARIABLE search_lists_exist = ?", [bool(exist)])
 
 
-def count_batch(con: duckdb.DuckDBPyConnection) -> None:
-    """After a batch of postings is inserted from `chunk_postings`: its counts and listings."""
-    run_script(con, "load/count_postings.sql")
+def add_batch(con: duckdb.DuckDBPyConnection, counted: bool = False) -> None:
+    """After a batch of postings is inserted from `chunk_postings`: its postings at or above a
+    list's bound to the list, and its counts unless the run adds them whole (`counted`,
+    sql/load/count_terms.sql)."""
+    if not counted:
+        run_script(con, "load/count_postings.sql")
+    if con.execute("SELECT getvariable('search_lists_exist')").fetchone()[0]:
+        run_script(con, "load/list_postings.sql")
 
 
 def maintain(con: duckdb.DuckDBPyConnection) -> int:

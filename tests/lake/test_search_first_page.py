@@ -73,12 +73,17 @@ def run(
     *,
     changed: frozenset[str] = frozenset(),
     deleted: tuple[str, ...] = (),
+    held: frozenset[str] = frozenset(),
 ) -> None:
     """One run through the load's own code: parse and stage (stage_chunk), decide (every parsed
-    article loads), commit (apply_run)."""
+    article loads but those `held`, which go to the quarantine), commit (apply_run)."""
     stage = tmp / run_id
     outcome = stage_chunk(items, stage, 0)
-    decisions = decide_rows(outcome.checks, {}, {})
+    decisions = decide_rows(outcome.checks, {}, {}).with_columns(
+        destination=pl.when(pl.col("key").is_in(list(held)))
+        .then(pl.lit("quarantine"))
+        .otherwise(pl.col("destination"))
+    )
     now = datetime.now(UTC)
     keys = [key for key, _ in items]
     plan = pl.DataFrame(

@@ -126,6 +126,18 @@ def test_a_run_counts_every_term_and_maintenance_lists_the_common_ones(
     assert unlisted_above_bound(new_lake) == []
 
 
+def test_quarantined_articles_count_in_no_term(
+    new_lake: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """The parse workers count every article they index; the run takes the held ones back."""
+    files = [corpus_file(i) for i in range(120)]
+    held = frozenset(key for key, _ in files[::7])
+    run(new_lake, tmp_path, "run-1", files, held=held)
+    indexed = new_lake.execute("SELECT count(*) FROM newsetl_internal.search_docs").fetchone()[0]
+    assert indexed == len(files) - len(held)
+    assert wrong_counts(new_lake) == []
+
+
 def test_changed_and_deleted_articles_leave_the_counts_and_the_lists(
     new_lake: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
