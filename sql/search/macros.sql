@@ -62,11 +62,10 @@ CREATE OR REPLACE MACRO newsetl_internal.bm25(df, n, tf, length, avgdl) AS
         * 4294967296
     ) / 4294967296;
 
--- Every posting of the query's terms, with its share of its article's score; none where `wanted`
--- is false (the postings' scan then stops at once: its join is empty).
-CREATE OR REPLACE MACRO newsetl_internal.search_shares(q, wanted := true) AS TABLE
+-- Every posting of the query's terms, with its share of its article's score.
+CREATE OR REPLACE MACRO newsetl_internal.search_shares(q) AS TABLE
 WITH terms AS (
-    SELECT * FROM newsetl_internal.search_terms(q) WHERE wanted
+    SELECT * FROM newsetl_internal.search_terms(q)
 ),
 hits AS (
     SELECT p.lang, p.term, p.doc, p.tf, p.length

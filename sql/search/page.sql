@@ -2,42 +2,9 @@
 -- per-term statistics where they settle the page, from every posting of the query's terms where
 -- they do not. Installed after macros.sql, by the same template.
 --
--- The full path. Per term: its best share, and its k-th best (NULL where fewer than k articles
--- hold it; a page of a million rows or more is not cut). The k-th best share is a score k
--- articles surely reach (theta); an article can reach theta only if one of its shares, with every
--- other query term of its language at that term's best share, does, so only those articles are
--- summed. `wanted` gates it: false, and the postings' scan stops at once (its join is empty).
-CREATE OR REPLACE MACRO newsetl_internal.search_page_full(q, k, wanted) AS TABLE
-WITH shares AS (
-    SELECT * FROM newsetl_internal.search_shares(q, wanted := wanted)
-),
-best AS (
-    SELECT lang, term, max(share) AS best, max(share, least(greatest(k, 1), 999999)) AS top
-    FROM shares
-    GROUP BY lang, term
-),
-theta AS (
-    SELECT max(if(len(top) >= k, top[k], NULL)) * (1 - 1e-9) AS theta FROM best
-),
-reach AS (
-    SELECT b.lang, b.term, th.theta - (a.total - b.best) AS least
-    FROM best AS b
-    JOIN (SELECT lang, sum(best) AS total FROM best GROUP BY lang) AS a USING (lang)
-    CROSS JOIN theta AS th
-),
-candidates AS (
-    SELECT DISTINCT s.doc
-    FROM shares AS s
-    JOIN reach AS r USING (lang, term)
-    WHERE r.least IS NULL OR s.share >= r.least
-)
-SELECT doc, sum(share) AS score
-FROM shares
-SEMI JOIN candidates USING (doc)
-GROUP BY doc;
-
--- The fast path, from the lists of common terms (search_lists, search_top, search_counts: see
--- migrations/010_search_lists.sql). A query term with a list is read from it, every other term
+-- The scores that can reach the first page, and whether the lists settled it (`settled`, on every
+-- row; one row has no article, so an empty page says it too). The fast path, from the lists of
+-- common terms (search_lists, search_top, search_counts: see migrations/010_search_lists.sql). A query term with a list is read from it, every other term
 -- from all its postings. An article
 -- found so has a known part of its score (the shares read) and, for each listed term of its
 -- language it is not listed under, at most that term's bound (its weight times the bound's
@@ -45,7 +12,8 @@ GROUP BY doc;
 -- found nowhere scores at most the sum of the bounds of its language. With theta the k-th best
 -- known part: when no unfound article can reach theta, the page is settled by the articles whose
 -- known part plus bounds reach it, after reading their missing postings (few, and often none).
--- Otherwise `settled` is false and the full path above answers.
+-- Otherwise `settled` is false and the full path below answers. The query's terms and the corpus
+-- totals are computed once for both.
 CREATE OR REPLACE MACRO newsetl_internal.search_page_scores(q, k) AS TABLE
 WITH terms AS MATERIALIZED (
     SELECT * FROM newsetl_internal.search_terms(q)
@@ -144,12 +112,61 @@ resolved AS (
     JOIN trusted AS t USING (lang, term)
     CROSS JOIN corpus AS c
     GROUP BY p.doc
+),
+fast AS (
+    SELECT f.doc, f.lower + coalesce(r.extra, 0) AS score
+    FROM found AS f
+    CROSS JOIN verdict AS v
+    LEFT JOIN resolved AS r USING (doc)
+    WHERE v.settled AND f.lower + f.missing >= coalesce(v.theta, 0)
+),
+-- The full path, where the lists did not settle the page: every posting of the query's terms
+-- (none where they did: the postings' scan then stops at once, its join being empty). Per term:
+-- its best share, and its k-th best (NULL where fewer than k articles hold it; a page of a
+-- million rows or more is not cut). The k-th best share is a score k articles surely reach
+-- (theta); an article can reach theta only if one of its shares, with every other query term
+-- of its language at that term's best share, does, so only those articles are summed.
+full_hits AS MATERIALIZED (
+    SELECT p.lang, p.term, p.doc, p.tf, p.length
+    FROM newsetl_internal.search_postings AS p
+    SEMI JOIN (
+        SELECT t.lang, t.term FROM terms AS t CROSS JOIN verdict AS v WHERE NOT v.settled
+    ) AS w ON p.lang = w.lang AND p.term = w.term
+),
+shares AS MATERIALIZED (
+    SELECT h.lang, h.term, h.doc,
+        newsetl_internal.bm25(d.df, c.n, h.tf, h.length, c.avgdl) AS share
+    FROM full_hits AS h
+    JOIN (SELECT lang, term, count(*) AS df FROM full_hits GROUP BY lang, term) AS d
+        USING (lang, term)
+    CROSS JOIN corpus AS c
+),
+best AS (
+    SELECT lang, term, max(share) AS best, max(share, least(greatest(k, 1), 999999)) AS top
+    FROM shares
+    GROUP BY lang, term
+),
+full_theta AS (
+    SELECT max(if(len(top) >= k, top[k], NULL)) * (1 - 1e-9) AS theta FROM best
+),
+reach AS (
+    SELECT b.lang, b.term, th.theta - (a.total - b.best) AS least
+    FROM best AS b
+    JOIN (SELECT lang, sum(best) AS total FROM best GROUP BY lang) AS a USING (lang)
+    CROSS JOIN full_theta AS th
+),
+candidates AS (
+    SELECT DISTINCT s.doc
+    FROM shares AS s
+    JOIN reach AS r USING (lang, term)
+    WHERE r.least IS NULL OR s.share >= r.least
 )
-SELECT f.doc, f.lower + coalesce(r.extra, 0) AS score, v.settled
-FROM found AS f
-CROSS JOIN verdict AS v
-LEFT JOIN resolved AS r USING (doc)
-WHERE v.settled AND f.lower + f.missing >= coalesce(v.theta, 0)
+SELECT doc, score, v.settled FROM fast CROSS JOIN verdict AS v
+UNION ALL
+SELECT doc, sum(share) AS score, false AS settled
+FROM shares
+SEMI JOIN candidates USING (doc)
+GROUP BY doc
 UNION ALL
 SELECT NULL, NULL, v.settled FROM verdict AS v;
 
@@ -158,17 +175,8 @@ SELECT NULL, NULL, v.settled FROM verdict AS v;
 -- k-th score beyond the page are added, for the final order to break the tie by date and key;
 -- where there are none their scan of search_docs stops at once.
 CREATE OR REPLACE MACRO newsetl_internal.search_page(q, k) AS TABLE
-WITH fast AS MATERIALIZED (
-    SELECT * FROM newsetl_internal.search_page_scores(q, k)
-),
-settled AS (
-    SELECT bool_or(settled) AS settled FROM fast
-),
-scored AS MATERIALIZED (
-    SELECT doc, score FROM fast WHERE doc IS NOT NULL
-    UNION ALL
-    SELECT doc, score
-    FROM newsetl_internal.search_page_full(q, k, (SELECT NOT settled FROM settled))
+WITH scored AS MATERIALIZED (
+    SELECT doc, score FROM newsetl_internal.search_page_scores(q, k) WHERE doc IS NOT NULL
 ),
 page AS (
     SELECT doc, score FROM scored ORDER BY score DESC LIMIT greatest(k, 1)
