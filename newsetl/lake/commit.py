@@ -218,6 +218,12 @@ def apply_run(
     return actual
 
 
+def unindex(con: duckdb.DuckDBPyConnection, relation: str) -> None:
+    """The keys of `relation` (`replaced` or `gone`) leave search: sql/load/unindex.sql."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW leaving AS SELECT key FROM {relation}")
+    run_script(con, "load/unindex.sql")
+
+
 def insert_postings(
     con: duckdb.DuckDBPyConnection, batches: Iterable, staged_terms: bool = False
 ) -> None:
@@ -250,8 +256,10 @@ def _apply_once(
             run_script(con, "load/prepare.sql")
             if con.execute("SELECT count(*) FROM replaced").fetchone()[0]:
                 run_script(con, "load/replace.sql")
+                unindex(con, "replaced")
             if con.execute("SELECT count(*) FROM gone").fetchone()[0]:
                 run_script(con, "load/mark_deleted.sql")
+                unindex(con, "gone")
             run_script(con, "load/insert.sql")
             run_script(con, "load/insert_search.sql")
             insert_postings(con, postings, staged_terms=staged_terms)

@@ -114,6 +114,29 @@ def run(
     )
 
 
+def change_and_delete(
+    con: duckdb.DuckDBPyConnection,
+    tmp: Path,
+    files: list[tuple[str, bytes]],
+    count: int,
+    added: int,
+) -> tuple[list[tuple[str, bytes]], tuple[str, ...], list[tuple[str, bytes]]]:
+    """A second run over `files`: the first `count` change (other text under the same key), the
+    next `count` leave the source, `added` are new. Returns (changed, deleted, new)."""
+    changed = [(key, corpus_file(1_000 + i)[1]) for i, (key, _) in enumerate(files[:count])]
+    deleted = tuple(key for key, _ in files[count : 2 * count])
+    new = [corpus_file(i) for i in range(len(files), len(files) + added)]
+    run(
+        con,
+        tmp,
+        "run-2",
+        changed + new,
+        changed=frozenset(key for key, _ in changed),
+        deleted=deleted,
+    )
+    return changed, deleted, new
+
+
 @pytest.fixture(scope="module", autouse=True)
 def short_lists() -> Iterator[None]:
     """Lists of common terms at this corpus's scale: a term 40 articles hold is listed, with its
@@ -210,19 +233,7 @@ def test_changed_and_deleted_articles_leave_the_first_page(tmp_path: Path) -> No
         migrations.prepare(con)
         files = [corpus_file(i) for i in range(200)]
         run(con, tmp_path, "run-1", files)
-        # A second run: 30 articles change (other text under the same key), 30 leave the
-        # source, 20 are new.
-        changed = [(key, corpus_file(1_000 + i)[1]) for i, (key, _) in enumerate(files[:30])]
-        deleted = tuple(key for key, _ in files[30:60])
-        new = [corpus_file(i) for i in range(200, 220)]
-        run(
-            con,
-            tmp_path,
-            "run-2",
-            changed + new,
-            changed=frozenset(key for key, _ in changed),
-            deleted=deleted,
-        )
+        changed, deleted, new = change_and_delete(con, tmp_path, files, 30, 20)
         assert length_mismatches(con) == []
         live = {key for key, _ in files[60:] + changed + new}
         indexed = con.execute("SELECT key FROM newsetl_internal.search_docs").fetchall()

@@ -18,7 +18,7 @@ from newsetl.common.sqlfiles import run_script
 from newsetl.lake import commit, connection, migrations
 from newsetl.parse.chunk import stage_chunk
 from newsetl.search import lists
-from tests.lake.test_search_first_page import corpus_file, ranking, run
+from tests.lake.test_search_first_page import change_and_delete, corpus_file, ranking, run
 
 MIN_DF = 40
 SIZE = 25
@@ -145,17 +145,7 @@ def test_changed_and_deleted_articles_leave_the_counts_and_the_lists(
     run(new_lake, tmp_path, "run-1", files)
     with commit.transaction(new_lake):
         lists.maintain(new_lake)
-    changed = [(key, corpus_file(1_000 + i)[1]) for i, (key, _) in enumerate(files[:40])]
-    deleted = tuple(key for key, _ in files[40:80])
-    new = [corpus_file(i) for i in range(200, 260)]
-    run(
-        new_lake,
-        tmp_path,
-        "run-2",
-        changed + new,
-        changed=frozenset(key for key, _ in changed),
-        deleted=deleted,
-    )
+    change_and_delete(new_lake, tmp_path, files, 40, 60)
     assert wrong_counts(new_lake) == []
     assert unlisted_above_bound(new_lake) == []
     for query in ("министр", "ынтымақтастық сотрудничества", "Қазақстан Казахстан"):
