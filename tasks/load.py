@@ -66,7 +66,7 @@ def load_run(
         schema={"run_id": pl.String, "source": pl.String, "now": pl.Datetime("us", "UTC")},
     )
     in_order = sorted(outcomes, key=lambda o: o.index)
-    staged_files = {name: [o.files[name] for o in in_order] for name in STAGED_TABLES}
+    batches = commit.batches_of_chunks([(o.files, o.checks["key"], o.rows) for o in in_order])
     started = time.perf_counter()
     con = open_writer(settings)
     try:
@@ -75,11 +75,8 @@ def load_run(
             run_ctx=run_ctx,
             plan=plan.select("key", "etag", "size", "last_modified", "change", "process"),
             decisions=decisions,
-            staged_files=staged_files,
+            batches=batches,
             staged_schemas=STAGED_TABLES,
-            postings_batches=commit.batches_of_rows(
-                [(o.files["postings"], o.rows.get("postings", 0)) for o in in_order]
-            ),
             run_row=summary.run_row(),
             dq_rows=dq_frame(summary.run_id, reports),
             loaded=loaded,

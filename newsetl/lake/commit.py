@@ -7,6 +7,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,12 @@ def staged(files: list[Path], schema: Mapping) -> list[Path] | pl.DataFrame:
 # the sort's memory the same whatever the size of the run.
 POSTINGS_ROWS_PER_INSERT = 1_000_000
 
+# Objects one pass of the insert scripts loads. Their joins hash the run's plan and decisions
+# sliced to these objects, so the load's memory stays within DuckDB's limit whatever the size of
+# the run: one pass over a first load of 400,000 articles needed more than 256 MB for those
+# hash tables and the Parquet writers together, and failed.
+OBJECTS_PER_INSERT = 25_000
+
 
 def batches_of_rows(items: list[tuple[Any, int]], limit: int = POSTINGS_ROWS_PER_INSERT) -> list:
     """Items (staged files, or frames) with their row counts, in order, grouped into consecutive
@@ -140,6 +147,38 @@ def batches_of_rows(items: list[tuple[Any, int]], limit: int = POSTINGS_ROWS_PER
         batches[-1].append(item)
         held += rows
     return batches
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Staged chunks loaded by one pass of the insert scripts: their files by staged table, the
+    keys of their objects (None: every key of the run), and their postings files grouped into
+    inserts (None: one insert per file)."""
+
+    files: Mapping[str, list[Path]]
+    keys: pl.Series | None = None
+    postings: list[list[Path]] | None = None
+
+
+def batches_of_chunks(
+    chunks: list[tuple[Mapping[str, Path], pl.Series, Mapping[str, int]]],
+    objects: int = OBJECTS_PER_INSERT,
+) -> list[Batch]:
+    """Staged chunks (their files by table, their objects' keys, their rows by table), in
+    order, as batches of at most `objects` objects, postings grouped by POSTINGS_ROWS_PER_INSERT."""
+    out = []
+    for group in batches_of_rows([(chunk, len(chunk[1])) for chunk in chunks], objects):
+        tables = {name for files, _, _ in group for name in files}
+        out.append(
+            Batch(
+                files={name: [files[name] for files, _, _ in group] for name in sorted(tables)},
+                keys=pl.concat([keys for _, keys, _ in group]),
+                postings=batches_of_rows(
+                    [(files["postings"], rows.get("postings", 0)) for files, _, rows in group]
+                ),
+            )
+        )
+    return out
 
 
 def commit_message(con: duckdb.DuckDBPyConnection, run_id: str, kind: str) -> None:
@@ -158,19 +197,18 @@ def apply_run(
     run_ctx: pl.DataFrame,
     plan: pl.DataFrame,
     decisions: pl.DataFrame,
-    staged_files: Mapping[str, list[Path]],
+    batches: list[Batch],
     staged_schemas: Mapping[str, Mapping],
     run_row: pl.DataFrame,
     dq_rows: pl.DataFrame,
     loaded: bool,
     unread_rows: pl.DataFrame | None = None,
-    postings_batches: list[list[Path]] | None = None,
 ) -> int:
     """Write one run as one DuckLake snapshot: its rows and their search postings when `loaded`,
     its record always. Returns the snapshot id.
 
-    `postings_batches` groups the staged postings files into inserts (`batches_of_rows`); by
-    default each file is one.
+    `batches` are the staged chunks (`batches_of_chunks`), loaded one after the other inside the
+    one transaction, each with the run's plan and decisions sliced to its keys.
 
     Rows of keys seen before are deleted and inserted again; a run that brings only new keys
     inserts and never deletes, so such runs from different machines never conflict. A commit
@@ -185,17 +223,12 @@ def apply_run(
         if unread_rows is not None
         else pl.DataFrame(schema={"run_id": pl.String, "key": pl.String, "reason": pl.String}),
     }
-    for name, files in staged_files.items():
-        relations[f"staged_{name}"] = staged(files, staged_schemas[name])
-    bind(con, relations)
     run_id = run_ctx["run_id"][0]
-    postings = postings_batches
-    if postings is None:
-        postings = [[path] for path in staged_files.get("postings", [])]
     for attempt in range(COMMIT_ATTEMPTS):
         try:
+            bind(con, relations)  # the whole run's plan and decisions again, on every attempt
             expected = _apply_once(
-                con, run_row, loaded, run_id, postings, staged_terms="terms" in staged_files
+                con, run_row, loaded, run_id, batches, staged_schemas, plan, decisions
             )
             break
         except duckdb.Error as exc:
@@ -225,14 +258,19 @@ def unindex(con: duckdb.DuckDBPyConnection, relation: str) -> None:
 
 
 def insert_postings(
-    con: duckdb.DuckDBPyConnection, batches: Iterable, staged_terms: bool = False
+    con: duckdb.DuckDBPyConnection,
+    batches: Iterable,
+    staged_terms: bool = False,
+    started: bool = False,
 ) -> None:
     """A run's search postings, batch by batch (each staged files or a frame, bound as
     `chunk_postings`), with the per-term counts and lists that keep the first page of search
     cheap (newsetl.search.lists); in the caller's transaction. With `staged_terms`, the parse
     workers' term counts (bound as `staged_terms`, with `staged_postings` and
-    `staged_search_docs`) are added once instead of counting each batch."""
-    lists.start_run(con)
+    `staged_search_docs`) are added once instead of counting each batch. `started`: the
+    caller began the run's lists (lists.start_run) before its first batch."""
+    if not started:
+        lists.start_run(con)
     for batch in batches:
         bind(con, {"chunk_postings": batch})
         run_script(con, "load/insert_postings.sql")
@@ -241,13 +279,34 @@ def insert_postings(
         run_script(con, "load/count_terms.sql")
 
 
+def bind_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    schemas: Mapping[str, Mapping],
+    run: Mapping[str, pl.DataFrame],
+) -> None:
+    """A batch's staged files as `staged_<table>`, and the run's `plan` and `decisions` (`run`)
+    sliced to its keys: what the insert scripts read."""
+    relations: dict[str, pl.DataFrame | list[Path]] = {
+        f"staged_{name}": staged(batch.files.get(name, []), schema)
+        for name, schema in schemas.items()
+    }
+    if batch.keys is not None:
+        keys = pl.DataFrame({"key": batch.keys}, schema={"key": pl.String})
+        for name, whole in run.items():
+            relations[name] = whole.join(keys, on="key", how="semi")
+    bind(con, relations)
+
+
 def _apply_once(
     con: duckdb.DuckDBPyConnection,
     run_row: pl.DataFrame,
     loaded: bool,
     run_id: str,
-    postings: list[list[Path]],
-    staged_terms: bool,
+    batches: list[Batch],
+    schemas: Mapping[str, Mapping],
+    plan: pl.DataFrame,
+    decisions: pl.DataFrame,
 ) -> int:
     with transaction(con, on_commit=lambda: interrupt.note_committed(run_id)):
         expected = current_snapshot(con) + 1
@@ -260,9 +319,15 @@ def _apply_once(
             if con.execute("SELECT count(*) FROM gone").fetchone()[0]:
                 run_script(con, "load/mark_deleted.sql")
                 unindex(con, "gone")
-            run_script(con, "load/insert.sql")
-            run_script(con, "load/insert_search.sql")
-            insert_postings(con, postings, staged_terms=staged_terms)
+            lists.start_run(con)
+            for batch in batches:
+                bind_batch(con, batch, schemas, {"plan": plan, "decisions": decisions})
+                run_script(con, "load/insert.sql")
+                run_script(con, "load/insert_search.sql")
+                postings = batch.postings
+                if postings is None:
+                    postings = [[path] for path in batch.files.get("postings", [])]
+                insert_postings(con, postings, staged_terms="terms" in batch.files, started=True)
         run_script(con, "load/record_run.sql")
         commit_message(con, run_id, "ingest run")
         checkpoints.reach("loading")

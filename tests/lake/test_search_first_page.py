@@ -106,7 +106,7 @@ def run(
         ),
         plan=plan,
         decisions=decisions,
-        staged_files={name: [outcome.files[name]] for name in STAGED_TABLES},
+        batches=[commit.Batch({name: [outcome.files[name]] for name in STAGED_TABLES})],
         staged_schemas=STAGED_TABLES,
         run_row=summary.run_row(),
         dq_rows=pl.DataFrame(schema=DQ_SCHEMA),
