@@ -42,7 +42,11 @@ def maintain(
             "the maintenance steps done before it stay (each is whole); run it again to finish"
         )
         try:
-            con = connect(catalog, endpoint_url=settings.endpoint_url)
+            con = connect(
+                catalog,
+                endpoint_url=settings.endpoint_url,
+                memory_limit=settings.duckdb_maintain_memory_limit,
+            )
             try:
                 done = run_maintenance(con, retention_days)
             finally:

@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         "to disk beside the warehouse, so memory stays flat as the corpus grows.",
         json_schema_extra=ENVIRONMENT_ONLY,
     )
+    duckdb_maintain_memory_limit: str = Field(
+        "2GB",
+        description="DuckDB's memory for `newsetl maintain`: merging the lake's files rewrites "
+        "the search postings sorted by term, which spills to disk beyond it.",
+        json_schema_extra=ENVIRONMENT_ONLY,
+    )
     enrich_link_threshold: float = Field(
         0.3,
         ge=0.0,
