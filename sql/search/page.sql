@@ -26,11 +26,15 @@ lists AS (
     FROM newsetl_internal.search_lists AS l
     SEMI JOIN terms AS t ON l.lang = t.lang AND l.term = t.term
 ),
-counts AS (
+-- Every query term's document frequency: a term no article holds is read from nowhere (its
+-- string can lie inside the other language's row groups of a common term: a Kazakh word asked
+-- as a Russian term would read those).
+counts AS MATERIALIZED (
     SELECT c.lang, c.term, sum(c.df) AS df
     FROM newsetl_internal.search_counts AS c
-    SEMI JOIN lists AS l ON c.lang = l.lang AND c.term = l.term
+    SEMI JOIN terms AS t ON c.lang = t.lang AND c.term = t.term
     GROUP BY c.lang, c.term
+    HAVING sum(c.df) > 0
 ),
 trusted AS MATERIALIZED (
     SELECT l.lang, l.term, c.df,
@@ -41,13 +45,13 @@ trusted AS MATERIALIZED (
     CROSS JOIN corpus AS co
     WHERE c.df > 0
 ),
--- The postings of the terms without a trusted list. Postings are sorted by language, then term:
--- the join's filter skips every row group but those of these terms.
+-- The postings of the held terms without a trusted list. Postings are sorted by language, then
+-- term: the join's filter skips every row group but those of these terms.
 whole_hits AS MATERIALIZED (
     SELECT p.lang, p.term, p.doc, p.tf, p.length
     FROM newsetl_internal.search_postings AS p
     SEMI JOIN (
-        SELECT t.lang, t.term FROM terms AS t ANTI JOIN trusted AS r USING (lang, term)
+        SELECT c.lang, c.term FROM counts AS c ANTI JOIN trusted AS r USING (lang, term)
     ) AS w ON p.lang = w.lang AND p.term = w.term
 ),
 listed_hits AS MATERIALIZED (
@@ -204,18 +208,12 @@ CREATE OR REPLACE MACRO search_articles(q) AS TABLE (
 ),
 -- search_articles('query words', k := 20): the first 20 rows of that same ranking (ties broken
 -- the same way), read from the lists of common terms where they settle it
--- (newsetl_internal.search_page). k := 0 is every row again. Two forms of one macro (DuckDB
--- picks one by its arguments), so that every row plans none of the first page's steps; k folds
--- to a constant, so the second plans one of its two branches only.
+-- (newsetl_internal.search_page). k := 0 is every row again: a page no list can settle, so the
+-- full path answers it whole. Two forms of one macro (DuckDB picks one by its arguments), so
+-- that every row plans none of the first page's steps, and the first page none of every row's
+-- (a branch is bound, and its query terms tokenised, even where k prunes it).
 (q, k) AS TABLE (
-    SELECT d.key, d.title, d.published_date, d.language, s.score
-    FROM (
-        SELECT doc, sum(share) AS score FROM newsetl_internal.search_shares(q) GROUP BY doc
-    ) AS s
-    JOIN newsetl_internal.search_docs AS d USING (doc)
-    WHERE k <= 0
-    UNION ALL
-    SELECT * FROM newsetl_internal.search_page(q, k) WHERE k > 0
+    SELECT * FROM newsetl_internal.search_page(q, if(k > 0, k, 9223372036854775807))
     ORDER BY score DESC, published_date DESC NULLS LAST, key
     LIMIT if(k > 0, k, NULL)
 );
