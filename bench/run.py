@@ -23,10 +23,9 @@ What is measured and how (details in bench/measure.py):
 - `--only directory` runs the directory throughput rows alone: the fixed cost (an empty
   source), the full run at N, and dlt's load of the same directory.
 - Search and lake size are read from the full run's lake, each in its own process too. The first
-  page of search (`search_articles(q, k := 20)`) is timed there and on a lake of 4N search
-  documents built cheaply by bench/search_lake.py (the first min(N, 10,000) corpus articles
-  parsed and indexed as the workers do, loaded 4N / that many times under new keys through the
-  load's own search scripts): its time should not grow with N.
+  page of search (`search_articles(q, k := 20)`) is timed there after `newsetl maintain`, and
+  on the lake of a full run at 4N (the N corpus and the next 3N files of the same corpus),
+  maintained the same way: its time should not grow with N. `--only search` runs these.
 - Targets are reported, never enforced: the exit code is 0 unless a step could not be run.
 """
 
@@ -94,7 +93,6 @@ SAMPLE_MAX = 8.0  # seconds, `make demo`'s run: the five samples from a bucket, 
 SEARCH_MAX = 0.2  # seconds, the slowest query's warm median
 SEARCH_PAGE_MAX = 0.1  # seconds, the slowest query's first page (20 rows), warm median
 SEARCH_PAGE_SCALE_MAX = 1.2  # the first page at 4N / at N
-SEARCH_LAKE_DISTINCT = 10_000  # articles parsed for the 4N search lake, loaded over and over
 ENRICH_MIN = 150.0  # articles/s, `newsetl enrich` of the full run's lake, its own time
 ENRICH_HOURLY_MAX = 1.15  # 200 new enriched on the large archive / on the small one
 STORAGE_MAX = 2.0  # the lake on disk / the corpus's raw bytes
@@ -407,24 +405,38 @@ def run_search(
 ) -> None:
     """Every row of the full run's lake (search, its size), then `newsetl maintain` of it (what
     the weekly deployment does: lists of common search terms cut, files merged) and the first
-    page on it and on the 4N search lake, which bench/search_lake.py leaves maintained too."""
+    page on it; then the same full run, maintenance and first page at 4N: the N corpus and the
+    next 3N files of the same corpus, in a folder of their own."""
     record(run_baseline(plan, "search", "search", lake, *SEARCH_QUERIES))
     record(run_baseline(plan, "lake size", "lake-size", lake, corpus_dir))
-    record(run_maintain(plan, Path(lake)))
+    record(run_maintain(plan, "newsetl maintain", Path(lake)))
     record(run_baseline(plan, "search page", "search-page", lake, *SEARCH_QUERIES))
-    # The 4N lake is made of copies of a smaller corpus; a search lake at N, made the same way,
-    # gives the ratio like for like beside the one against the full run's lake.
-    lakes = {"search page 4n": ("search lake 4n", 4 * plan.n)}
-    lakes["search page n lake"] = ("search lake n", plan.n)
-    for step, (name, size) in lakes.items():
-        extra[name] = build_search_lake(plan, name, size)
-        built = str(step_dir(plan, name) / DB_NAME)
-        record(run_baseline(plan, step, "search-page", built, *SEARCH_QUERIES))
+    big = corpus_times_four(plan, Path(corpus_dir))
+    extra["corpus 4n"] = {"files": 4 * plan.n}
+    record(run_newsetl(plan, "newsetl dir 4n", str(big)))
+    lake_4n = step_dir(plan, "newsetl dir 4n") / DB_NAME
+    record(run_maintain(plan, "newsetl maintain 4n", lake_4n))
+    record(run_baseline(plan, "search page 4n", "search-page", str(lake_4n), *SEARCH_QUERIES))
+    shutil.rmtree(big)
 
 
-def run_maintain(plan: Plan, db: Path) -> Measurement:
+def corpus_times_four(plan: Plan, corpus_dir: Path) -> Path:
+    """A corpus of 4N files: the N corpus's files, hard-linked, and files N..4N-1 written."""
+    big = plan.work / "corpus-4n"
+    for path in corpus_dir.rglob("*"):
+        target = big / path.relative_to(corpus_dir)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+    say(f"writing corpus 4n: {3 * plan.n:,} more files")
+    generate(big, 4 * plan.n, plan.seed, start=plan.n)
+    return big
+
+
+def run_maintain(plan: Plan, name: str, db: Path) -> Measurement:
     """`newsetl maintain` of a lake as a user types it (the weekly deployment's retention)."""
-    name = "newsetl maintain"
     command = [str(BIN / "newsetl"), "maintain", "--db", str(db), "--retention-days", "30"]
     return measure(name, command, env=base_env(plan.work), cwd=step_dir(plan, name))
 
@@ -482,22 +494,6 @@ def run_all(plan: Plan, steps: dict[str, Measurement], extra: dict, with_dlt: bo
         workdir = step_dir(plan, "dlt dir")
         dlt_db = str(workdir / "dlt.duckdb")
         record(run_baseline(plan, "dlt dir", "dlt", corpus_dir, dlt_db, str(workdir)))
-
-
-def search_lake_distinct(n: int) -> int:
-    """Articles parsed for the 4N search lake: 4N must be a whole number of copies of them."""
-    return SEARCH_LAKE_DISTINCT if n > SEARCH_LAKE_DISTINCT and n % SEARCH_LAKE_DISTINCT == 0 else n
-
-
-def build_search_lake(plan: Plan, name: str, size: int) -> dict:
-    """A search lake of `size` documents for the first-page scaling rows (bench/search_lake.py:
-    copies of the same distinct articles at every size), timed."""
-    db = step_dir(plan, name) / DB_NAME
-    command = [sys.executable, "-m", "bench.search_lake", str(db), "--n", str(size)]
-    command += ["--distinct", str(search_lake_distinct(plan.n)), "--seed", str(plan.seed)]
-    started = time.perf_counter()
-    subprocess.run(command, env=base_env(plan.work), check=True, capture_output=True)
-    return {"articles": size, "seconds": round(time.perf_counter() - started, 1)}
 
 
 def run_hourly(
@@ -687,15 +683,6 @@ def targets(plan: Plan, steps: dict[str, Measurement]) -> list[Target]:
             ),
             SEARCH_PAGE_SCALE_MAX,
         ),
-        Target(
-            "search page n lake",
-            "slowest first page at 4N / on a search lake at N",
-            ratio(
-                result_of(steps, "search page 4n", "slowest_median"),
-                result_of(steps, "search page n lake", "slowest_median"),
-            ),
-            SEARCH_PAGE_SCALE_MAX,
-        ),
         Target("lake size", "lake / raw text", result_of(steps, "lake size", "ratio"), STORAGE_MAX),
         Target(
             "newsetl enrich",
@@ -727,7 +714,7 @@ def step_size(plan: Plan, name: str) -> int:
         return plan.bucket_n
     if "scale" in name:
         return plan.scale_n
-    if name == "search page 4n":
+    if name.endswith(" 4n"):
         return 4 * plan.n
     return plan.n
 
@@ -745,8 +732,9 @@ STEP_ORDER = (
     "lake size",
     "newsetl maintain",
     "search page",
+    "newsetl dir 4n",
+    "newsetl maintain 4n",
     "search page 4n",
-    "search page n lake",
     "newsetl enrich",
     "enrich hourly",
     "newsetl dir scale",
@@ -776,8 +764,9 @@ LABELS = {
     "search": "search_articles via newsetl.connect, warm, 3 queries",
     "newsetl maintain": "newsetl maintain of the full run's lake (search lists cut, files merged)",
     "search page": "search_articles(q, k := 20): the first page after maintain, warm, 3 queries",
-    "search page 4n": "the first page on a 4N search lake (bench/search_lake.py)",
-    "search page n lake": "the first page on a search lake at N, made as the 4N one",
+    "newsetl dir 4n": "newsetl full, directory of 4N files (the N corpus and the next 3N)",
+    "newsetl maintain 4n": "newsetl maintain of the 4N run's lake",
+    "search page 4n": "search_articles(q, k := 20) on the 4N run's lake, after maintain",
     "lake size": "lake on disk after the full run (catalog + data files)",
     "newsetl enrich": "newsetl enrich of the full run's lake (entities, stories, reprints)",
     "newsetl bucket": "newsetl full, bucket",
@@ -791,10 +780,10 @@ NO_RATE = (
     "search",
     "search page",
     "search page 4n",
-    "search page n lake",
     "lake size",
     "enrich hourly",
     "newsetl maintain",
+    "newsetl maintain 4n",
 )
 
 
