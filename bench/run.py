@@ -436,9 +436,13 @@ def corpus_times_four(plan: Plan, corpus_dir: Path) -> Path:
 
 
 def run_maintain(plan: Plan, name: str, db: Path) -> Measurement:
-    """`newsetl maintain` of a lake as a user types it (the weekly deployment's retention)."""
+    """`newsetl maintain` of a lake as a user types it (the weekly deployment's retention); then
+    the files it wrote are flushed to disk, so that their write-back does not share the cores
+    with the queries timed next."""
     command = [str(BIN / "newsetl"), "maintain", "--db", str(db), "--retention-days", "30"]
-    return measure(name, command, env=base_env(plan.work), cwd=step_dir(plan, name))
+    result = measure(name, command, env=base_env(plan.work), cwd=step_dir(plan, name))
+    os.sync()
+    return result
 
 
 def recorder(steps: dict[str, Measurement]) -> Callable[[Measurement], None]:
