@@ -18,7 +18,9 @@ def maintain_task(settings: Settings, retention_days: int) -> dict[str, int]:
     catalog = settings.catalog
     with lock.writer_lock(catalog, settings.lock_timeout):
         con = connection.connect(
-            catalog, endpoint_url=settings.endpoint_url, memory_limit=settings.duckdb_maintain_memory_limit
+            catalog,
+            endpoint_url=settings.endpoint_url,
+            memory_limit=settings.duckdb_maintain_memory_limit,
         )
         try:
             done = maintain(con, retention_days).as_dict()

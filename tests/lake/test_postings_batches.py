@@ -58,7 +58,7 @@ def load(
     for index in range(CHUNKS):
         built = [build(23, index * PER_CHUNK + i) for i in range(PER_CHUNK)]
         items = [(spec.key, raw) for spec, raw in built]
-        items.append((f"blank/{index}.txt", " \n ".encode()))  # one for the quarantine a chunk
+        items.append((f"blank/{index}.txt", b" \n "))  # one for the quarantine a chunk
         outcomes.append(stage_chunk(items, stage, index))
     checks = pl.concat([outcome.checks for outcome in outcomes])
     now = datetime.now(UTC)
