@@ -258,19 +258,14 @@ def unindex(con: duckdb.DuckDBPyConnection, relation: str) -> None:
 
 
 def insert_postings(
-    con: duckdb.DuckDBPyConnection,
-    batches: Iterable,
-    staged_terms: bool = False,
-    started: bool = False,
+    con: duckdb.DuckDBPyConnection, batches: Iterable, staged_terms: bool = False
 ) -> None:
     """A run's search postings, batch by batch (each staged files or a frame, bound as
     `chunk_postings`), with the per-term counts and lists that keep the first page of search
     cheap (newsetl.search.lists); in the caller's transaction. With `staged_terms`, the parse
     workers' term counts (bound as `staged_terms`, with `staged_postings` and
-    `staged_search_docs`) are added once instead of counting each batch. `started`: the
-    caller began the run's lists (lists.start_run) before its first batch."""
-    if not started:
-        lists.start_run(con)
+    `staged_search_docs`) are added once instead of counting each batch."""
+    lists.start_run(con)
     for batch in batches:
         bind(con, {"chunk_postings": batch})
         run_script(con, "load/insert_postings.sql")
@@ -319,7 +314,6 @@ def _apply_once(
             if con.execute("SELECT count(*) FROM gone").fetchone()[0]:
                 run_script(con, "load/mark_deleted.sql")
                 unindex(con, "gone")
-            lists.start_run(con)
             for batch in batches:
                 bind_batch(con, batch, schemas, {"plan": plan, "decisions": decisions})
                 run_script(con, "load/insert.sql")
@@ -327,7 +321,7 @@ def _apply_once(
                 postings = batch.postings
                 if postings is None:
                     postings = [[path] for path in batch.files.get("postings", [])]
-                insert_postings(con, postings, staged_terms="terms" in batch.files, started=True)
+                insert_postings(con, postings, staged_terms="terms" in batch.files)
         run_script(con, "load/record_run.sql")
         commit_message(con, run_id, "ingest run")
         checkpoints.reach("loading")
