@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from newsetl.common import interrupt
-from newsetl.common.localserver import kill_now
+from newsetl.common.localserver import exit_with, kill_now
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -25,6 +25,16 @@ MIN_CHUNK = 50
 # One BLAS thread per worker: the workers already fill the cores, and OpenBLAS's own threads
 # spin on the model's small matrices.
 WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def _worker_start(caller: int, warm: Callable[[], object] | None) -> None:
+    """Each worker's first step: leave as soon as the process that uses it is gone, then load
+    the models. A caller killed alone (SIGKILL, the kernel's OOM killer, a signal to its PID
+    rather than its group) cannot stop its workers, and loky's would work through the queued
+    chunks and then wait, idle, for good."""
+    exit_with(caller)
+    if warm is not None:
+        warm()
 
 
 def processes_for(processes: int, items: int, min_items: int) -> int:
@@ -65,7 +75,11 @@ def submit_chunks(
     size = max(MIN_CHUNK, -(-len(items) // (processes * CHUNKS_PER_WORKER)))
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
     executor = get_reusable_executor(
-        max_workers=processes, timeout=IDLE_SECONDS, initializer=warm, env=WORKER_ENV
+        max_workers=processes,
+        timeout=IDLE_SECONDS,
+        initializer=_worker_start,
+        initargs=(os.getpid(), warm),
+        env=WORKER_ENV,
     )
     # A stopped command does not wait for the chunks being enriched: the workers go at once.
     interrupt.on_stop(executor, lambda: kill_now(list(getattr(executor, "_processes", None) or {})))
