@@ -11,7 +11,7 @@ import polars as pl
 import rensa
 
 from newsetl.enrich.fold import WORD
-from newsetl.enrich.stories import Days, Signature
+from newsetl.enrich.stories import Signature, Window
 
 NUM_PERM = 64
 SEED = 20240101
@@ -50,29 +50,29 @@ def find(
     compared with the articles of its language in the days around it only (an undated one
     with the undated ones), a day at a time, the hash slots compared in one array operation."""
     pool = list({sig.key: sig for sig in context + new}.values())
-    days = Days(window_days, pool)
+    window = Window(window_days, pool)
+    matrix, usable = _hashes(pool)
+    languages = np.array([sig.language for sig in pool], dtype=object)
+    keys = np.array([sig.key for sig in pool], dtype=object)
     by_day: dict[object, list[Signature]] = {}
     for sig in new:
         by_day.setdefault(sig.published, []).append(sig)
     found: dict[str, tuple[str, float]] = {}
-    for rows in by_day.values():
-        cols = days.around(rows[0])
-        matrix, usable = _hashes(cols)
-        languages = np.array([sig.language for sig in cols], dtype=object)
-        keys = np.array([sig.key for sig in cols], dtype=object)
-        col_days = np.array([_ordinal(sig) for sig in cols], dtype=np.int64)
+    for day, rows in by_day.items():
+        cols = window.around(day)
+        col_days, col_keys, col_languages = window.days[cols], keys[cols], languages[cols]
         for start in range(0, len(rows), ROWS_AT_ONCE):
             part = rows[start : start + ROWS_AT_ONCE]
-            sims = _similarities(part, matrix, usable)
+            sims = _similarities(part, matrix[cols], usable[cols])
             for r, sig in enumerate(part):
-                # _earlier(other, sig) for every column: rows and columns of a block share a
-                # day, or are all undated.
-                day = _ordinal(sig)
-                earlier = (col_days < day) | ((col_days == day) & (keys < sig.key))
-                valid = (languages == sig.language) & (keys != sig.key) & earlier
+                # The columns that came first: an earlier day, or the same day (or both
+                # undated) and a smaller key.
+                at = sig.published.toordinal() if sig.published else Window.UNDATED
+                earlier = (col_days < at) | ((col_days == at) & (col_keys < sig.key))
+                valid = (col_languages == sig.language) & (col_keys != sig.key) & earlier
                 best = _first_best(sims[r], valid, threshold)
                 if best is not None:
-                    found[sig.key] = (cols[best].key, round(float(sims[r, best]), 4))
+                    found[sig.key] = (col_keys[best], round(float(sims[r, best]), 4))
     return [(sig.key, *found[sig.key]) for sig in new if sig.key in found]
 
 
@@ -100,17 +100,9 @@ def _similarities(rows: list[Signature], matrix: np.ndarray, usable: np.ndarray)
     return sims
 
 
-def _ordinal(sig: Signature) -> int:
-    return sig.published.toordinal() if sig.published else 0
-
-
 def _first_best(sims: np.ndarray, valid: np.ndarray, threshold: float) -> int | None:
     """The first column of the highest similarity reaching the threshold, among the valid."""
     candidates = np.where(valid & (sims >= threshold), sims, -1.0)
     if not len(candidates) or candidates.max() < 0:
         return None
     return int(np.argmax(candidates))
-
-
-def _earlier(a: Signature, b: Signature) -> bool:
-    return ((a.published or b.published), a.key) < ((b.published or a.published), b.key)

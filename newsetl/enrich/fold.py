@@ -126,14 +126,18 @@ def numbers(text: str) -> set[str]:
 
 # A prefix is kept as one integer (prefix_code): 12 bits a letter, five letters at most.
 PREFIX_SIZE = 5
+# Prefixes come from the first words only (the title and the lead, where a news text names its
+# event): a signature stays the same size whatever the article's length, and so does the cost
+# of reading and comparing it when later articles are linked.
+PREFIX_WORDS = 100
 
 
 def prefixes(text: str, size: int = PREFIX_SIZE, words: list[str] | None = None) -> set[int]:
-    """Folded word prefixes of `size` letters from words at least that long, as their codes
-    (prefix_code): cognates, loanwords and names shared by a Kazakh and a Russian text
-    (инфляция / инфляция, вакцинация / вакцинациялау). `words`: WORD.findall(text), if the
-    caller has them."""
-    found = set(WORD.findall(text) if words is None else words)
+    """Folded word prefixes of `size` letters from the words at least that long among the
+    first PREFIX_WORDS, as their codes (prefix_code): cognates, loanwords and names shared by
+    a Kazakh and a Russian text (инфляция / инфляция, вакцинация / вакцинациялау). `words`:
+    WORD.findall(text), if the caller has them."""
+    found = set((WORD.findall(text) if words is None else words)[:PREFIX_WORDS])
     return {_prefix(w, size) for w in found if len(w) >= size}
 
 

@@ -284,6 +284,8 @@ def enrich_lake(
                 )  # fmt: skip
                 bind(con, {"run_row": run_row})
                 con.execute(sql_file("enrich/write.sql"))
+                if everything:
+                    con.execute(sql_file("enrich/prune_entities.sql"))
                 commit_message(con, run_id, "enrichment")
                 checkpoints.reach("enriching")
             break

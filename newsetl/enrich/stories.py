@@ -10,7 +10,6 @@ compared (an entity every article names, like Kazakhstan, counts for little)."""
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import chain
@@ -83,11 +82,16 @@ class Scorer:
             all_codes.append(codes + self._bounds[-1])
             self._bounds.append(self._bounds[-1] + len(self.vocab[attr]))
         self._norms = np.stack(norms)  # [kind, row]
-        self._roots = np.sqrt(np.concatenate([self.weights[attr] for attr in self.ATTRS]))
+        self._squares = np.concatenate([self.weights[attr] for attr in self.ATTRS])
+        self._roots = np.sqrt(self._squares)
         owners = np.concatenate(all_owners)
-        codes = np.concatenate(all_codes)[np.argsort(owners, kind="stable")]
-        ends = np.cumsum(np.bincount(owners, minlength=size))
-        self._items = np.split(codes, ends[:-1]) if size else []  # a row's codes, kinds in order
+        # Every row's codes, kinds in order, one after another: row r's are
+        # codes[starts[r] : starts[r + 1]].
+        self._codes = np.concatenate(all_codes)[np.argsort(owners, kind="stable")]
+        self._starts = np.concatenate([[0], np.cumsum(np.bincount(owners, minlength=size))])
+
+    def _items(self, row: int) -> np.ndarray:
+        return self._codes[self._starts[row] : self._starts[row + 1]]
 
     def _flat(
         self, live: list[Signature], stored: pl.DataFrame | None, attr: str
@@ -130,8 +134,8 @@ class Scorer:
         out = np.zeros((len(self.ATTRS), len(rows), len(cols)))
         if not rows or not cols:
             return out
-        row_ids = [self._items[r] for r in at_rows]
-        col_ids = [self._items[c] for c in at_cols]
+        row_ids = [self._items(r) for r in at_rows]
+        col_ids = [self._items(c) for c in at_cols]
         # Only the items both sides hold add to a product: the others' columns are left out.
         vocab = np.intersect1d(np.concatenate(row_ids), np.concatenate(col_ids))
         if not len(vocab):
@@ -147,6 +151,49 @@ class Scorer:
             norms = self._norms[k]
             denominator = np.sqrt(np.outer(norms[at_rows], norms[at_cols]))
             np.divide(shared, denominator, out=out[k], where=(denominator > 0) & (shared > 0))
+        return out
+
+    def pair_scores(
+        self, rows: list[Signature], pair_rows: np.ndarray, pair_cols: np.ndarray
+    ) -> np.ndarray:
+        """`scores` of listed pairs only ([kind, pair]): pair i is rows[pair_rows[i]] against
+        the pool's signature pair_cols[i] (its index in `row`). For rows that each meet few
+        columns, where one matrix a day would cost more to build than to multiply: the
+        columns' items are looked up among the rows' in one pass over all the pairs."""
+        kinds = len(self.ATTRS)
+        out = np.zeros((kinds, len(pair_rows)))
+        if not len(pair_rows):
+            return out
+        at_rows = np.array([self.row[sig.key] for sig in rows], dtype=np.int64)
+        # What the rows hold, as one sorted array of row * codes + code.
+        span = max(int(self._bounds[-1]), 1)
+        lengths = self._starts[at_rows + 1] - self._starts[at_rows]
+        held = np.sort(
+            np.repeat(np.arange(len(rows), dtype=np.int64) * span, lengths)
+            + self._codes[_ranges(self._starts[at_rows], lengths)]
+        )
+        # Every item of every pair's column, asked of the pair's row.
+        lengths = self._starts[pair_cols + 1] - self._starts[pair_cols]
+        pair_of = np.repeat(np.arange(len(pair_cols)), lengths)
+        codes = self._codes[_ranges(self._starts[pair_cols], lengths)]
+        asked = pair_rows[pair_of] * span + codes
+        found = np.minimum(np.searchsorted(held, asked), len(held) - 1)
+        shared = held[found] == asked
+        pair_of, codes = pair_of[shared], codes[shared]
+        kind = np.searchsorted(self._bounds, codes, side="right") - 1
+        products = (
+            np.bincount(
+                pair_of * kinds + kind,
+                weights=self._squares[codes],
+                minlength=len(pair_rows) * kinds,
+            )
+            .reshape(len(pair_rows), kinds)
+            .T
+        )
+        for k in range(kinds):
+            denominator = np.sqrt(self._norms[k][at_rows[pair_rows]] * self._norms[k][pair_cols])
+            np.divide(products[k], denominator, out=out[k],
+                      where=(denominator > 0) & (products[k] > 0))  # fmt: skip
         return out
 
     def cosines(self, rows: list[Signature], cols: list[Signature], attr: str) -> np.ndarray:
@@ -173,6 +220,12 @@ class Scorer:
         return Link(a.key, b.key, round(score, 4), round(e, 4), round(n, 4), round(p, 4))
 
 
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices starts[i] .. starts[i] + lengths[i] - 1 of every i, one after another."""
+    ends = np.cumsum(lengths)
+    return np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - ends + lengths, lengths)
+
+
 def near(a: Signature, b: Signature, window_days: int) -> bool:
     if a.published is None or b.published is None:
         return a.published is None and b.published is None
@@ -180,8 +233,8 @@ def near(a: Signature, b: Signature, window_days: int) -> bool:
 
 
 class Days:
-    """Signatures by publication day, in the order they were added: the neighbours of an
-    article are read from the days around it only, never from every signature."""
+    """Signatures by publication day, as a run adds them: a batch's context among those
+    already placed is read from the days around it only, never from every signature."""
 
     def __init__(self, window_days: int, signatures: list[Signature] = ()) -> None:
         self.window = window_days
@@ -207,15 +260,32 @@ class Days:
             if sig.key not in exclude
         ]
 
-    def around(self, sig: Signature) -> list[Signature]:
-        """The signatures `near` this one (itself included if added), in the order added."""
-        if sig.published is None:
-            return [other for _, other in self.by_day.get(None, ())]
-        days = (sig.published + timedelta(days=k) for k in range(-self.window, self.window + 1))
-        lists = [found for day in days if (found := self.by_day.get(day))]
-        if len(lists) == 1:
-            return [other for _, other in lists[0]]
-        return [other for _, other in heapq.merge(*lists, key=lambda item: item[0])]
+
+class Window:
+    """A fixed list of signatures by publication day, as arrays: the positions of those
+    within the window of a day are one range of the day-sorted list, returned in list order
+    (never a pass over every signature)."""
+
+    UNDATED = -(10**9)
+
+    def __init__(self, window_days: int, signatures: list[Signature]) -> None:
+        self.window = window_days
+        self.days = np.array(
+            [s.published.toordinal() if s.published else self.UNDATED for s in signatures],
+            dtype=np.int64,
+        )
+        self._order = np.argsort(self.days, kind="stable")
+        self._sorted = self.days[self._order]
+
+    def around(self, day: date | None) -> np.ndarray:
+        """Positions of the signatures `near` an article of this day (an undated article's:
+        the undated ones), in list order."""
+        low = high = self.UNDATED
+        if day is not None:
+            low, high = day.toordinal() - self.window, day.toordinal() + self.window
+        lo = np.searchsorted(self._sorted, low, side="left")
+        hi = np.searchsorted(self._sorted, high, side="right")
+        return np.sort(self._order[lo:hi])
 
 
 def assign(
@@ -256,36 +326,80 @@ def assign(
     return links
 
 
+# A day with more new articles than this is scored as one matrix product per term; the new
+# articles of sparser days (an hourly run's, spread over the archive's dates) are scored
+# together, pair by pair, PAIRS_AT_ONCE pairs at a time (bounding the memory that takes).
+FEW_ROWS = 4
+PAIRS_AT_ONCE = 10_000
+
+
 def _best_neighbours(
     scorer: Scorer, placed: list[Signature], order: list[Signature], window_days: int
 ) -> dict[str, Link]:
     """For each new signature, its best link among the signatures placed before it (those of
     `placed`, then the new ones earlier in `order`) within the window: the first of the
     highest score, as one pass in that order would find it. Scored a day at a time, every
-    article of the day against the days around it in one matrix product per term."""
-    days = Days(window_days, [*placed, *order])
-    rank = {id(sig): i for i, sig in enumerate([*placed, *order])}
-    by_day: dict[date, list[Signature]] = {}
-    for sig in order:
+    article of the day against the days around it, or for days of few new articles, those
+    articles' pairs together (Scorer.pair_scores)."""
+    every = [*placed, *order]  # a signature's position is its rank: the pass's order
+    window = Window(window_days, every)
+    keys = np.array([sig.key for sig in every], dtype=object)
+    rows_of = np.array([scorer.row[key] for key in keys], dtype=np.int64)
+    by_day: dict[date, list[tuple[int, Signature]]] = {}
+    for rank, sig in enumerate(order, len(placed)):
         if sig.published is not None:
-            by_day.setdefault(sig.published, []).append(sig)
+            by_day.setdefault(sig.published, []).append((rank, sig))
     out: dict[str, Link] = {}
+    waiting: list[tuple[Signature, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def score_waiting() -> None:
+        rows = [sig for sig, *_ in waiting]
+        counts = [len(cols) for _, cols, *_ in waiting]
+        pair_rows = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+        pair_cols = rows_of[np.concatenate([cols for _, cols, *_ in waiting])]
+        e, n, p = scorer.pair_scores(rows, pair_rows, pair_cols)
+        bounds = np.cumsum([0, *counts])
+        for i, (sig, cols, factor, valid) in enumerate(waiting):
+            at = slice(bounds[i], bounds[i + 1])
+            out[sig.key] = _best(sig, keys[cols], factor, valid, e[at], n[at], p[at])
+        waiting.clear()
+
+    pairs = 0
     for day, rows in by_day.items():
-        cols = days.around(rows[0])
-        e, n, p = scorer.scores(rows, cols)
-        gaps = np.array([abs((sig.published - day).days) for sig in cols])
-        factor = np.maximum(0.0, 1.0 - 0.1 * gaps)
-        score = factor * (W_ENTITIES * e + W_NUMBERS * n + W_PREFIXES * p)
-        col_rank = np.array([rank[id(sig)] for sig in cols])
-        col_keys = np.array([sig.key for sig in cols], dtype=object)
-        for r, sig in enumerate(rows):
-            valid = (col_rank < rank[id(sig)]) & (col_keys != sig.key)
-            if not valid.any():
-                continue
-            rounded = np.where(valid, np.round(score[r], 4), -np.inf)
-            c = int(np.argmax(rounded))
-            out[sig.key] = Link(
-                sig.key, cols[c].key, round(float(score[r, c]), 4), round(float(e[r, c]), 4),
-                round(float(n[r, c]), 4), round(float(p[r, c]), 4),
-            )  # fmt: skip
+        cols = window.around(day)
+        factor = np.maximum(0.0, 1.0 - 0.1 * np.abs(window.days[cols] - day.toordinal()))
+        valid = [(cols < rank) & (keys[cols] != sig.key) for rank, sig in rows]
+        if len(rows) > FEW_ROWS:
+            e, n, p = scorer.scores([sig for _, sig in rows], [every[c] for c in cols])
+            for r, (_, sig) in enumerate(rows):
+                if valid[r].any():
+                    out[sig.key] = _best(sig, keys[cols], factor, valid[r], e[r], n[r], p[r])
+            continue
+        for r, (_, sig) in enumerate(rows):
+            if valid[r].any():
+                waiting.append((sig, cols, factor, valid[r]))
+                pairs += len(cols)
+        if pairs >= PAIRS_AT_ONCE:
+            score_waiting()
+            pairs = 0
+    if waiting:
+        score_waiting()
     return out
+
+
+def _best(
+    sig: Signature,
+    col_keys: np.ndarray,
+    factor: np.ndarray,
+    valid: np.ndarray,
+    e: np.ndarray,
+    n: np.ndarray,
+    p: np.ndarray,
+) -> Link:
+    """The link to the first column of the highest score (rounded as stored) among the valid."""
+    score = factor * (W_ENTITIES * e + W_NUMBERS * n + W_PREFIXES * p)
+    c = int(np.argmax(np.where(valid, np.round(score, 4), -np.inf)))
+    return Link(
+        sig.key, col_keys[c], round(float(score[c]), 4), round(float(e[c]), 4),
+        round(float(n[c]), 4), round(float(p[c]), 4),
+    )  # fmt: skip

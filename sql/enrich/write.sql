@@ -34,9 +34,4 @@ INSERT INTO entities BY NAME
 SELECT n.* FROM new_entities AS n
 WHERE n.entity_id NOT IN (SELECT entity_id FROM entities);
 
--- A run over every article drops the entities no mention refers to any more.
-DELETE FROM entities
-WHERE (SELECT mode FROM run_row) = 'all'
-  AND entity_id NOT IN (SELECT entity_id FROM entity_mentions);
-
 INSERT INTO enrich_runs BY NAME SELECT * FROM run_row;

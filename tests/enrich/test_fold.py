@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from newsetl.enrich.fold import fold, name_key, numbers, place_base, prefix_code, prefixes
+from newsetl.enrich.fold import (
+    PREFIX_WORDS,
+    fold,
+    name_key,
+    numbers,
+    place_base,
+    prefix_code,
+    prefixes,
+)
 from newsetl.enrich.gazetteer import gazetteer
 from newsetl.enrich.mentions import Known, Words, extract
 
@@ -45,6 +53,17 @@ def test_district_adjective_and_kazakh_name_share_a_base() -> None:
 def test_numbers_are_normalised_and_small_ones_dropped() -> None:
     assert numbers("3 500 адам, 9,5%, 2 қыркүйек, 18") == {"3500", "9.5", "18"}
     assert prefix_code("инфля") in prefixes("Инфляция") & prefixes("инфляциясы")
+
+
+def test_prefixes_come_from_the_lead_of_a_long_text() -> None:
+    """Only the first PREFIX_WORDS words give prefixes: a signature keeps one size whatever
+    the article's length."""
+    lead = " ".join(["Премьер-министр провел совещание"] * (PREFIX_WORDS // 3 + 1))
+    tail = " ".join(f"инфляция{i} вакцинациялау строительство" for i in range(5000))
+    found = prefixes(f"{lead} {tail}")
+    assert found == prefixes(lead)
+    assert prefix_code("инфля") not in found
+    assert prefix_code("инфля") in prefixes(tail)
 
 
 def test_prefix_codes_are_exact_for_cyrillic_and_latin() -> None:

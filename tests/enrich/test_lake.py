@@ -96,6 +96,32 @@ def test_enrichment_reads_changes_and_forgets_deleted_articles(lake) -> None:
     assert runs == [("changes", 3), ("changes", 1)]
 
 
+def test_only_a_run_over_every_article_drops_entities_no_mention_names(lake) -> None:
+    """A run over changes leaves an entity whose last mention went with a deleted article (it
+    would have to read every mention of the lake to know); a run over every article drops it."""
+    _, articles = load()
+    by_key = {a.key: a for a in articles}
+    for key in ("052", "007"):
+        put(lake, by_key[key])
+    enrich_lake(lake)
+
+    def named_by(key: str) -> set[str]:
+        rows = lake.execute("SELECT entity_id FROM entity_mentions WHERE key = ?", [key])
+        return {r[0] for r in rows.fetchall()}
+
+    only_007 = named_by("007") - named_by("052")
+    assert only_007
+    with transaction(lake):
+        lake.execute("UPDATE articles SET deleted_at = now() WHERE key = '007'")
+    enrich_lake(lake)
+    entities = {r[0] for r in lake.execute("SELECT entity_id FROM entities").fetchall()}
+    assert only_007 <= entities
+    enrich_lake(lake, everything=True)
+    entities = {r[0] for r in lake.execute("SELECT entity_id FROM entities").fetchall()}
+    assert not only_007 & entities
+    assert named_by("052") <= entities
+
+
 def test_stories_view_and_analyst_macros(lake) -> None:
     _, articles = load()
     for article in articles:

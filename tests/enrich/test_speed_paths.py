@@ -20,7 +20,7 @@ from newsetl.enrich.fold import name_key
 from newsetl.enrich.mentions import Known, Words, resolve, run_of
 from newsetl.enrich.mentions import analyse as analyse_one
 from newsetl.enrich.run import read_known
-from newsetl.enrich.stories import Days, Signature, near
+from newsetl.enrich.stories import Days, Signature, Window, near
 from tests.enrich.test_lake import lake, put  # noqa: F401 (the fixture)
 
 
@@ -48,10 +48,12 @@ def test_day_index_finds_exactly_the_articles_within_the_window() -> None:
     days = [date(2024, 3, d) for d in (1, 2, 3, 3, 5, 9)]
     sigs = [Signature(f"k{i}", "kk", d, set(), set(), set()) for i, d in enumerate(days)]
     sigs.append(Signature("undated", "kk", None, set(), set(), set()))
+    shuffled = [sigs[i] for i in (5, 0, 6, 3, 1, 4, 2)]  # positions come in list order
+    window = Window(2, shuffled)
+    for sig in shuffled:
+        expected = [other.key for other in shuffled if near(sig, other, 2)]
+        assert [shuffled[i].key for i in window.around(sig.published)] == expected
     index = Days(2, sigs)
-    for sig in sigs:
-        expected = [other.key for other in sigs if near(sig, other, 2)]
-        assert [other.key for other in index.around(sig)] == expected
     assert [s.key for s in index.near_dates({date(2024, 3, 7)}, {"k5"})] == ["k4"]
 
 
@@ -173,3 +175,42 @@ def test_words_found_once_give_the_signature_the_texts_give() -> None:
         plain = analyse_one(paragraphs, article.language or "kk")
         assert one.analysis == plain
     assert sum(len(one.prefixes) for one in found) > 1000
+
+
+def _one_pass(scorer, placed: list[Signature], order: list[Signature]) -> dict:
+    """Each new signature's best link the plain way: scored with every signature placed
+    before it within the window, one pair at a time; the first of the highest score wins."""
+    before, out = list(placed), {}
+    for sig in order:
+        if sig.published is not None:
+            candidates = [o for o in before if o.key != sig.key and near(o, sig, 2)]
+            links = [scorer.link(sig, other) for other in candidates]
+            if links:
+                best = max(range(len(links)), key=lambda i: (links[i].score, -i))
+                out[sig.key] = links[best]
+        before.append(sig)
+    return out
+
+
+def test_best_neighbours_by_day_and_by_pair_match_one_pass(monkeypatch) -> None:
+    """Days of many new articles are scored as matrices, sparse days pair by pair in chunks:
+    either way each article's best link is the one a plain pass finds."""
+    _, articles = load()
+    sigs = enrich(articles, [], set(), _options()).signatures
+    # Half the set placed (as read from the lake), half new, some days crowded.
+    placed = [replace(s, story_id=s.key) for s in sigs[::2]]
+    order = sorted(sigs[1::2], key=lambda s: (s.published or date.max, s.key))
+    scorer = stories.Scorer(placed + order)
+    expected = _one_pass(scorer, placed, order)
+    assert len(expected) > 30
+    seen = set()
+    for few_rows, at_once in ((0, 10_000), (10**6, 10_000), (10**6, 7), (2, 5)):
+        monkeypatch.setattr(stories, "FEW_ROWS", few_rows)
+        monkeypatch.setattr(stories, "PAIRS_AT_ONCE", at_once)
+        found = stories._best_neighbours(scorer, placed, order, 2)
+        assert found.keys() == expected.keys()
+        for key, link in expected.items():
+            assert found[key].other == link.other
+            assert abs(found[key].score - link.score) <= 1e-4
+        seen.add(tuple(sorted((k, v.other) for k, v in found.items())))
+    assert len(seen) == 1
