@@ -17,7 +17,8 @@ the child's maxrss at exec (the old mm's high-water mark, even with vfork/posix_
 `python -m bench.measure STEP ARGS...` runs one baseline step and prints a JSON line:
 raw-read, duckdb-text, duckdb-blob, raw-fetch, list-only, dlt; and two that read newsetl's lake
 after a run: search (warm `search_articles` latency through `newsetl.connect`, every row),
-search-page (the same for the first page, `search_articles(q, k := 20)`) and lake-size.
+search-page (the same for the first page, `search_articles(q, k := 20)`), search-page-pair
+(the first page on two lakes, taking turns) and lake-size.
 """
 
 from __future__ import annotations
@@ -351,45 +352,65 @@ def search(catalog: str, *queries: str, page: int = 0) -> dict:
     """Warm latency of `SELECT * FROM search_articles(q)` through `newsetl.connect`, as an
     analyst's notebook queries the lake: every query run once untimed, then each five times in
     turn (all rows fetched); per query the median, and the slowest median of them all."""
+    return _search({"lake": catalog}, queries, page)["lake"]
+
+
+def search_page_pair(small: str, large: str, *queries: str) -> dict:
+    """`search_page` on two lakes (the runs at N and at 4N) at once, the lakes taking turns
+    query by query, so that a drift of the machine's speed weighs on both alike: the larger
+    lake's figures, the smaller's as `at_n`, and the ratio of their slowest medians."""
+    both = _search({"small": small, "large": large}, queries, SEARCH_PAGE)
+    ratio = both["large"]["slowest_median"] / max(both["small"]["slowest_median"], 1e-9)
+    return {**both["large"], "at_n": both["small"], "ratio": round(ratio, 3)}
+
+
+def _search(catalogs: dict[str, str], queries: tuple[str, ...], page: int) -> dict[str, dict]:
     import newsetl
 
-    started = time.perf_counter()
-    con = newsetl.connect(catalog)
-    connect_seconds = time.perf_counter() - started
     limit = f", k := {int(page)}" if page else ""
+    cons, connect_seconds = {}, {}
 
-    def run(query: str) -> tuple[float, int]:
+    def run(con, query: str) -> tuple[float, int]:
         sql = "SELECT * FROM search_articles('{}'{})".format(query.replace("'", "''"), limit)
         clock = time.perf_counter()
         rows = con.execute(sql).fetchall()
         return time.perf_counter() - clock, len(rows)
 
     try:
-        first = {query: run(query)[0] for query in queries}
-        timed: dict[str, list[float]] = {query: [] for query in queries}
-        hits: dict[str, int] = {}
+        for name, catalog in catalogs.items():
+            started = time.perf_counter()
+            cons[name] = newsetl.connect(catalog)
+            connect_seconds[name] = time.perf_counter() - started
+        first = {(name, query): run(cons[name], query)[0] for name in cons for query in queries}
+        timed: dict[tuple[str, str], list[float]] = {key: [] for key in first}
+        hits: dict[tuple[str, str], int] = {}
         for _ in range(SEARCH_TIMED):
             for query in queries:
-                seconds, hits[query] = run(query)
-                timed[query].append(seconds)
+                for name, con in cons.items():
+                    seconds, hits[name, query] = run(con, query)
+                    timed[name, query].append(seconds)
     finally:
-        con.close()
-    per_query = {
-        query: {
-            "first": round(first[query], 4),
-            "median": round(statistics.median(timed[query]), 4),
-            "runs": [round(seconds, 4) for seconds in timed[query]],
-            "rows": hits[query],
+        for con in cons.values():
+            con.close()
+    out = {}
+    for name in catalogs:
+        per_query = {
+            query: {
+                "first": round(first[name, query], 4),
+                "median": round(statistics.median(timed[name, query]), 4),
+                "runs": [round(seconds, 4) for seconds in timed[name, query]],
+                "rows": hits[name, query],
+            }
+            for query in queries
         }
-        for query in queries
-    }
-    slowest = max(queries, key=lambda query: per_query[query]["median"])
-    return {
-        "queries": per_query,
-        "slowest": slowest,
-        "slowest_median": per_query[slowest]["median"],
-        "connect_seconds": round(connect_seconds, 3),
-    }
+        slowest = max(queries, key=lambda query: per_query[query]["median"])
+        out[name] = {
+            "queries": per_query,
+            "slowest": slowest,
+            "slowest_median": per_query[slowest]["median"],
+            "connect_seconds": round(connect_seconds[name], 3),
+        }
+    return out
 
 
 def _tree_bytes(path: Path) -> tuple[int, int]:
@@ -439,6 +460,7 @@ STEPS = {
     "dlt-append": lambda source, db, workdir: dlt_load(source, db, workdir, "", "append"),
     "search": search,
     "search-page": search_page,
+    "search-page-pair": search_page_pair,
     "lake-size": lake_size,
 }
 
