@@ -870,13 +870,14 @@ RSS_NOTE = (
     f"the archive, then a run of the same directory with the next {HOURLY_NEW} files of the "
     "corpus added loads them into the same lake; the ratio compares the two hourly runs. Search: "
     f"each query once untimed, then {SEARCH_TIMED} times each, all rows fetched; the wall is the "
-    "whole process. Lake size: the SQLite catalog plus the data folder beside it, file sizes "
+    "whole process; the 4N first page is timed with the N lake's, the two taking turns query by "
+    "query. Lake size: the SQLite catalog plus the data folder beside it, file sizes "
     "summed, against the corpus's bytes. Enrich: `newsetl enrich` of the full run's lake; its "
     "flow is `finished_at - started_at` from `enrich_runs` (models loaded, read, linked, "
     "committed), and the target's articles/s is taken over it. Enrichment hourly: "
     "bench/enrich_speed.py writes lakes of the hourly pair's sizes, enriches each whole, then "
-    f"enriches {HOURLY_NEW} new articles on each, in a new process each time, three times (the "
-    "fastest counts); the ratio compares those."
+    f"enriches {HOURLY_NEW} new articles on each, in a new process each time, five times, the "
+    "two lakes taking turns (the fastest of each counts); the ratio compares those."
 )
 HEADERS = [
     "step",
