@@ -172,6 +172,8 @@ class Scorer:
             np.repeat(np.arange(len(rows), dtype=np.int64) * span, lengths)
             + self._codes[_ranges(self._starts[at_rows], lengths)]
         )
+        if not len(held):  # rows with no items: no pair shares one
+            return out
         # Every item of every pair's column, asked of the pair's row.
         lengths = self._starts[pair_cols + 1] - self._starts[pair_cols]
         pair_of = np.repeat(np.arange(len(pair_cols)), lengths)

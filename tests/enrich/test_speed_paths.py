@@ -16,7 +16,7 @@ import polars as pl
 from bench.eval_enrich import load
 from newsetl.enrich import duplicates, stories
 from newsetl.enrich.batch import Options, analyse, enrich, wanted_ids
-from newsetl.enrich.fold import name_key
+from newsetl.enrich.fold import name_key, prefix_code
 from newsetl.enrich.mentions import Known, Words, resolve, run_of
 from newsetl.enrich.mentions import analyse as analyse_one
 from newsetl.enrich.run import read_known
@@ -214,3 +214,15 @@ def test_best_neighbours_by_day_and_by_pair_match_one_pass(monkeypatch) -> None:
             assert abs(found[key].score - link.score) <= 1e-4
         seen.add(tuple(sorted((k, v.other) for k, v in found.items())))
     assert len(seen) == 1
+
+
+def test_an_article_with_no_items_starts_its_own_story_either_way(monkeypatch) -> None:
+    """An article with no entity, number or prefix (a title of short words, no body) shares
+    nothing with its neighbours, whichever way its day is scored."""
+    day = date(2024, 3, 1)
+    held = Signature("held", "kk", day, {"cldr.KZ"}, {"2024"}, {prefix_code("астан")})
+    for few_rows in (0, 10**6):
+        monkeypatch.setattr(stories, "FEW_ROWS", few_rows)
+        empty = Signature("empty", "kk", day, set(), set(), set())
+        links = stories.assign([empty], [replace(held)], threshold=0.3, window_days=2)
+        assert links == [] and empty.story_id == "empty"
