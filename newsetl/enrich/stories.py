@@ -66,16 +66,20 @@ class Scorer:
         size = len(pool)
         self.row = {sig.key: i for i, sig in enumerate(pool)}
         live = [sig for sig in pool if sig.entities is not None]
-        rows = pl.DataFrame({"key": list(self.row), "row": list(self.row.values())},
-                            schema={"key": pl.String, "row": pl.Int64})  # fmt: skip
+        stored_rows = np.zeros(0, dtype=np.int64)  # the pool's row of each stored signature
         if stored is not None:
-            stored = stored.join(rows, on="key", how="inner")
+            rows = pl.DataFrame({"key": list(self.row), "row": list(self.row.values())},
+                                schema={"key": pl.String, "row": pl.Int64})  # fmt: skip
+            at = stored.select("key").join(rows, on="key", how="left", maintain_order="left")
+            if at["row"].null_count():
+                stored, at = stored.filter(at["row"].is_not_null()), at.drop_nulls()
+            stored_rows = at["row"].to_numpy()
         self.vocab: dict[str, pl.Series] = {}
         self.weights: dict[str, np.ndarray] = {}  # an item's squared weight, by its kind's code
         self._bounds = [0]  # the codes of ATTRS[k] are bounds[k] .. bounds[k + 1] - 1
         norms, all_owners, all_codes = [], [], []
         for attr in self.ATTRS:
-            owners, items = self._flat(live, stored, attr)
+            owners, items = self._flat(live, stored, stored_rows, attr)
             codes = self._code(attr, items, size)
             norms.append(np.bincount(owners, weights=self.weights[attr][codes], minlength=size))
             all_owners.append(owners)
@@ -84,6 +88,7 @@ class Scorer:
         self._norms = np.stack(norms)  # [kind, row]
         self._squares = np.concatenate([self.weights[attr] for attr in self.ATTRS])
         self._roots = np.sqrt(self._squares)
+        self._kinds = np.repeat(np.arange(len(self.ATTRS)), np.diff(self._bounds))  # by code
         owners = np.concatenate(all_owners)
         # Every row's codes, kinds in order, one after another: row r's are
         # codes[starts[r] : starts[r + 1]].
@@ -94,37 +99,43 @@ class Scorer:
         return self._codes[self._starts[row] : self._starts[row + 1]]
 
     def _flat(
-        self, live: list[Signature], stored: pl.DataFrame | None, attr: str
+        self,
+        live: list[Signature],
+        stored: pl.DataFrame | None,
+        stored_rows: np.ndarray,
+        attr: str,
     ) -> tuple[np.ndarray, pl.Series]:
-        """Every (row, item) of the pool: the sets' items, then the stored lists' exploded."""
+        """Every (row, item) of the pool: the sets' items, then the stored lists' values (their
+        rows repeated by the lists' lengths: the lists are never exploded into a frame)."""
         sets = [getattr(sig, attr) for sig in live]
         owners = [np.repeat(np.array([self.row[s.key] for s in live], dtype=np.int64),
                             [len(x) for x in sets])]  # fmt: skip
         dtype = pl.UInt64 if attr == "prefixes" else pl.String  # prefixes are codes
         items = [pl.Series(attr, list(chain.from_iterable(sets)), dtype=dtype)]
         if stored is not None and len(stored):
-            exploded = stored.select("row", attr).explode(attr).drop_nulls()
-            owners.append(exploded["row"].to_numpy().astype(np.int64))
-            items.append(exploded[attr])
+            column = stored[attr]
+            owners.append(np.repeat(stored_rows, column.list.len().fill_null(0).to_numpy()))
+            items.append(column.explode(empty_as_null=False, keep_nulls=False))
         return np.concatenate(owners), pl.concat(items)
 
     def _code(self, attr: str, items: pl.Series, size: int) -> np.ndarray:
         """Each item's code among its kind's; sets the kind's vocabulary and weights: the
         inverse document frequency among the pool (times the kind's weight for an entity),
-        squared."""
-        if items.dtype == pl.String:
-            raw = items.cast(pl.Categorical(pl.Categories.random())).to_physical().to_numpy()
-        else:
-            raw = items.to_numpy()
-        _, first, codes = np.unique(raw, return_index=True, return_inverse=True)
-        vocab = items.gather(first)
-        df = np.bincount(codes, minlength=len(vocab))  # a signature holds an item once
+        squared. Codes follow the items' order, but only the distinct items are sorted: the
+        pool's items are counted and coded by hash."""
+        flat = items.rename("item").to_frame()
+        counted = flat.group_by("item").len().sort("item").with_row_index("code")
+        codes = flat.join(
+            counted.select("item", "code"), on="item", how="left", maintain_order="left"
+        )["code"]
+        vocab = counted["item"]
+        df = counted["len"].to_numpy()  # a signature holds an item once
         idf = np.log((size + 1) / np.maximum(df, 1)) + 0.1
         if attr == "entities":
             idf = idf * np.fromiter(map(_kind_weight, vocab), float, len(vocab))
         self.vocab[attr] = vocab
         self.weights[attr] = idf**2
-        return codes.reshape(-1)
+        return codes.to_numpy().astype(np.int64, copy=False)
 
     def scores(self, rows: list[Signature], cols: list[Signature]) -> np.ndarray:
         """The weighted cosine of every (row, col) pair for each kind of item ([kind, row,
@@ -158,40 +169,54 @@ class Scorer:
     ) -> np.ndarray:
         """`scores` of listed pairs only ([kind, pair]): pair i is rows[pair_rows[i]] against
         the pool's signature pair_cols[i] (its index in `row`). For rows that each meet few
-        columns, where one matrix a day would cost more to build than to multiply: the
-        columns' items are looked up among the rows' in one pass over all the pairs."""
-        kinds = len(self.ATTRS)
-        out = np.zeros((kinds, len(pair_rows)))
-        if not len(pair_rows):
-            return out
+        columns, where one matrix a day would cost more to build than to multiply: every item
+        of every pair's column is looked up in a table of what each row holds."""
+        out = np.zeros((len(self.ATTRS), len(pair_rows)))
         at_rows = np.array([self.row[sig.key] for sig in rows], dtype=np.int64)
-        # What the rows hold, as one sorted array of row * codes + code.
-        span = max(int(self._bounds[-1]), 1)
-        lengths = self._starts[at_rows + 1] - self._starts[at_rows]
-        held = np.sort(
-            np.repeat(np.arange(len(rows), dtype=np.int64) * span, lengths)
-            + self._codes[_ranges(self._starts[at_rows], lengths)]
-        )
-        if not len(held):  # rows with no items: no pair shares one
-            return out
+        # Rows a table at a time: a table is (its rows) x (the items any row holds) cells.
+        width = max(1, len(np.unique(self._codes[_ranges(*self._spans(at_rows))])))
+        step = max(1, TABLE_CELLS // width)
+        for first in range(0, len(rows), step):
+            pairs = np.flatnonzero((pair_rows >= first) & (pair_rows < first + step))
+            if len(pairs):
+                out[:, pairs] = self._table_scores(
+                    at_rows[first : first + step], pair_rows[pairs] - first, pair_cols[pairs]
+                )
+        return out
+
+    def _spans(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the codes of the pool's rows `at` start in `_codes`, and how many they are."""
+        return self._starts[at], self._starts[at + 1] - self._starts[at]
+
+    def _table_scores(
+        self, at_rows: np.ndarray, pair_rows: np.ndarray, pair_cols: np.ndarray
+    ) -> np.ndarray:
+        kinds = len(self.ATTRS)
+        starts, lengths = self._spans(at_rows)
+        held = self._codes[_ranges(starts, lengths)]
+        # The items any of the rows holds, numbered from 1 (0: an item none holds); then
+        # which row holds which, one cell each.
+        items, slot = np.unique(held, return_inverse=True)
+        slot_of = np.zeros(self._bounds[-1] + 1, dtype=np.int64)
+        slot_of[items] = np.arange(1, len(items) + 1)
+        holds = np.zeros((len(at_rows), len(items) + 1), dtype=bool)
+        holds[np.repeat(np.arange(len(at_rows)), lengths), slot.reshape(-1) + 1] = True
         # Every item of every pair's column, asked of the pair's row.
-        lengths = self._starts[pair_cols + 1] - self._starts[pair_cols]
+        starts, lengths = self._spans(pair_cols)
         pair_of = np.repeat(np.arange(len(pair_cols)), lengths)
-        codes = self._codes[_ranges(self._starts[pair_cols], lengths)]
-        asked = pair_rows[pair_of] * span + codes
-        found = np.minimum(np.searchsorted(held, asked), len(held) - 1)
-        shared = held[found] == asked
+        codes = self._codes[_ranges(starts, lengths)]
+        shared = holds[pair_rows[pair_of], slot_of[codes]]
         pair_of, codes = pair_of[shared], codes[shared]
-        kind = np.searchsorted(self._bounds, codes, side="right") - 1
         products = (
             np.bincount(
-                pair_of * kinds + kind,
+                pair_of * kinds + self._kinds[codes],
                 weights=self._squares[codes],
                 minlength=len(pair_rows) * kinds,
             )
             .reshape(len(pair_rows), kinds)
             .T
         )
+        out = np.zeros((kinds, len(pair_rows)))
         for k in range(kinds):
             denominator = np.sqrt(self._norms[k][at_rows[pair_rows]] * self._norms[k][pair_cols])
             np.divide(products[k], denominator, out=out[k],
@@ -333,6 +358,8 @@ def assign(
 # together, pair by pair, PAIRS_AT_ONCE pairs at a time (bounding the memory that takes).
 FEW_ROWS = 4
 PAIRS_AT_ONCE = 10_000
+# Cells of one table of Scorer.pair_scores (rows x the items they hold): bounds its memory.
+TABLE_CELLS = 1 << 23
 
 
 def _best_neighbours(

@@ -110,10 +110,14 @@ def test_signatures_read_back_from_the_lake_score_as_their_sets_do() -> None:
     half = len(sigs) // 2
     mixed = [*bare[:half], *sigs[half:]]  # read back, and a batch's own
     as_sets, as_read = stories.Scorer(sigs), stories.Scorer(mixed, stored[:half])
+    # A stored row of no signature in the pool counts for nothing.
+    stray = stored[-1:].with_columns(pl.lit("not-in-the-pool.txt").alias("key"))
+    with_stray = stories.Scorer(mixed, pl.concat([stray, stored[:half]]))
     for attr in stories.Scorer.ATTRS:
         expected = as_sets.cosines(sigs, sigs, attr)
         assert expected.any()
         assert np.allclose(as_read.cosines(mixed, mixed, attr), expected, rtol=0, atol=1e-12)
+        assert np.allclose(with_stray.cosines(mixed, mixed, attr), expected, rtol=0, atol=1e-12)
     links = {}
     for context, items in ((sigs[:half], None), (bare[:half], stored[:half])):
         new = [replace(s, story_id=None) for s in sigs[half:]]
@@ -193,8 +197,9 @@ def _one_pass(scorer, placed: list[Signature], order: list[Signature]) -> dict:
 
 
 def test_best_neighbours_by_day_and_by_pair_match_one_pass(monkeypatch) -> None:
-    """Days of many new articles are scored as matrices, sparse days pair by pair in chunks:
-    either way each article's best link is the one a plain pass finds."""
+    """Days of many new articles are scored as matrices, sparse days pair by pair in chunks
+    (and their rows a table at a time): either way each article's best link is the one a plain
+    pass finds."""
     _, articles = load()
     sigs = enrich(articles, [], set(), _options()).signatures
     # Half the set placed (as read from the lake), half new, some days crowded.
@@ -204,9 +209,11 @@ def test_best_neighbours_by_day_and_by_pair_match_one_pass(monkeypatch) -> None:
     expected = _one_pass(scorer, placed, order)
     assert len(expected) > 30
     seen = set()
-    for few_rows, at_once in ((0, 10_000), (10**6, 10_000), (10**6, 7), (2, 5)):
+    paths = ((0, 10_000, 1 << 23), (10**6, 10_000, 1 << 23), (10**6, 10_000, 1), (10**6, 7, 500))
+    for few_rows, at_once, cells in (*paths, (2, 5, 1 << 23)):
         monkeypatch.setattr(stories, "FEW_ROWS", few_rows)
         monkeypatch.setattr(stories, "PAIRS_AT_ONCE", at_once)
+        monkeypatch.setattr(stories, "TABLE_CELLS", cells)
         found = stories._best_neighbours(scorer, placed, order, 2)
         assert found.keys() == expected.keys()
         for key, link in expected.items():
