@@ -1,8 +1,10 @@
 """Near-duplicate reprints: the same text under another title, with a sentence added or cut.
 MinHash (rensa, a Rust wheel) over word 3-shingles of the body; two articles of one language
 within the window are duplicates when the share of equal hash slots, which estimates the
-Jaccard similarity of their shingle sets, reaches the threshold. The later one (then the
-greater key) is the duplicate of the earlier."""
+Jaccard similarity of their shingle sets, reaches the threshold. Each slot keeps the low 16
+bits of its hash (b-bit MinHash): two different hashes agree by chance in one slot of 65,536,
+which moves no estimate by a visible amount, and a signature is 128 bytes to store and read.
+The later one (then the greater key) is the duplicate of the earlier."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from newsetl.enrich.stories import Signature, Window
 
 NUM_PERM = 64
 SEED = 20240101
+SLOT = np.dtype("<u2")  # a slot as stored: the hash's low 16 bits, little-endian
 
 
 def minhash(body: str, words: list[str] | None = None) -> list[int]:
@@ -23,16 +26,23 @@ def minhash(body: str, words: list[str] | None = None) -> list[int]:
     shingles = [" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))]
     hasher = rensa.RMinHash(num_perm=NUM_PERM, seed=SEED)
     hasher.update(shingles)
-    return [int(x) for x in hasher.digest()]
+    return [int(x) & 0xFFFF for x in hasher.digest()]
+
+
+def packed(slots: list[int] | np.ndarray) -> bytes:
+    """A signature's slots as the lake stores them."""
+    return np.asarray(slots, dtype=SLOT).tobytes()
 
 
 def minhash_rows(column: pl.Series) -> list[np.ndarray | list[int]]:
-    """The lake's minhash lists as rows of one array, read without a Python int per hash
-    slot; a row without a full set of slots (an empty body) is an empty list."""
-    full = (column.list.len() == NUM_PERM).fill_null(False).to_numpy()
-    matrix = column.filter(full).cast(pl.Array(pl.UInt64, NUM_PERM)).to_numpy()
-    rows: list[np.ndarray | list[int]] = [[] for _ in range(len(column))]
-    for i, row in zip(np.flatnonzero(full), matrix, strict=True):
+    """The lake's packed slots as rows of one array, without a Python int per slot; a row
+    without a full set of slots (an empty body) is an empty list."""
+    values = column.to_list()
+    size = NUM_PERM * SLOT.itemsize
+    full = [i for i, value in enumerate(values) if value is not None and len(value) == size]
+    matrix = np.frombuffer(b"".join(values[i] for i in full), dtype=SLOT).reshape(-1, NUM_PERM)
+    rows: list[np.ndarray | list[int]] = [[] for _ in range(len(values))]
+    for i, row in zip(full, matrix, strict=True):
         rows[i] = row
     return rows
 
@@ -83,7 +93,7 @@ ROWS_AT_ONCE = 64
 def _hashes(cols: list[Signature]) -> tuple[np.ndarray, np.ndarray]:
     """The columns' hashes as one matrix, and which columns have a full set of them."""
     usable = np.array([len(sig.minhash) == NUM_PERM for sig in cols], dtype=bool)
-    matrix = np.zeros((len(cols), NUM_PERM), dtype=np.uint64)
+    matrix = np.zeros((len(cols), NUM_PERM), dtype=SLOT)
     for c, sig in enumerate(cols):
         if usable[c]:
             matrix[c] = sig.minhash

@@ -19,7 +19,7 @@ import polars as pl
 from newsetl.common import checkpoints, interrupt
 from newsetl.common.sqlfiles import sql_file
 from newsetl.enrich.batch import Article, Options, Result, analyse_later, enrich, wanted_ids
-from newsetl.enrich.duplicates import minhash_rows
+from newsetl.enrich.duplicates import minhash_rows, packed
 from newsetl.enrich.stories import Days, Scorer, Signature
 from newsetl.lake.commit import (
     COMMIT_ATTEMPTS,
@@ -180,11 +180,11 @@ def frames(result: Result) -> dict[str, pl.DataFrame]:
     )
     signatures = pl.DataFrame(
         [(s.key, s.language, s.published, s.story_id, sorted(s.entities), sorted(s.numbers),
-          sorted(s.prefixes), s.minhash) for s in result.signatures],
+          sorted(s.prefixes), packed(s.minhash)) for s in result.signatures],
         schema={"key": pl.String, "language": pl.String, "published_date": pl.Date,
                 "story_id": pl.String, "entities": pl.List(pl.String),
                 "numbers": pl.List(pl.String), "prefix_codes": pl.List(pl.UInt64),
-                "minhash": pl.List(pl.UInt64)},
+                "minhash": pl.Binary},
         orient="row",
     )  # fmt: skip
     return {

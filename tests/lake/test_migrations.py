@@ -127,6 +127,48 @@ def test_migrating_again_changes_nothing(tmp_path: Path) -> None:
         con.close()
 
 
+def test_signatures_an_older_lake_kept_read_back_as_the_enrichment_now_writes_them(
+    tmp_path: Path,
+) -> None:
+    """Migration 012 packs a stored signature's 64 full hashes into the 16-bit slots a new
+    enrichment writes: the same text gives the same slots whichever wrote them."""
+    import rensa
+
+    from newsetl.enrich import duplicates
+    from newsetl.enrich.fold import WORD
+
+    body = "Мемлекет басшысы Қасым-Жомарт Тоқаев Астанада Қазақстан халқына Жолдау жариялады"
+    words = [w.lower() for w in WORD.findall(body)]
+    hasher = rensa.RMinHash(num_perm=duplicates.NUM_PERM, seed=duplicates.SEED)
+    hasher.update([" ".join(words[i : i + 3]) for i in range(len(words) - 2)])
+    full = [int(x) for x in hasher.digest()]
+    assert max(full) > 0xFFFF  # the older lakes' values, wider than a slot
+    con = open_lake(tmp_path / "news.sqlite")
+    try:
+        migrations.prepare(con)
+        # The lake as it was before migration 012, holding two signatures.
+        table = "newsetl_internal.enrich_signatures"
+        con.execute(f"ALTER TABLE {table} DROP COLUMN minhash")
+        con.execute(f"ALTER TABLE {table} ADD COLUMN minhash UBIGINT[]")
+        con.execute(
+            f"INSERT INTO {table} BY NAME SELECT * FROM (VALUES "
+            "('a.txt', 'kk', DATE '2024-01-10', 'a.txt', [], [], [], ?::UBIGINT[]), "
+            "('b.txt', 'kk', DATE '2024-01-10', 'b.txt', [], [], [], []::UBIGINT[])) "
+            "AS t(key, language, published_date, story_id, entities, numbers, prefix_codes, "
+            "minhash)",
+            [full],
+        )
+        con.execute("DELETE FROM schema_migrations WHERE version = 12")
+        assert migrations.migrate(con) == ["012_minhash_slots"]
+        stored = con.execute(f"SELECT key, minhash FROM {table} ORDER BY key").pl()
+    finally:
+        con.close()
+    assert stored["minhash"].to_list()[0] == duplicates.packed(duplicates.minhash(body))
+    slots, empty = duplicates.minhash_rows(stored["minhash"])
+    assert list(slots) == duplicates.minhash(body) == [x & 0xFFFF for x in full]
+    assert list(empty) == []
+
+
 def test_migration_numbers_are_unique() -> None:
     numbers = [version for version, _ in migration_files()]
     assert numbers[:3] == [1, 2, 3]
